@@ -1,0 +1,72 @@
+// Entry point of a meta server process: `node --import tsx packages/meta/src/main.ts <config.ini>`.
+// Every refusal is one line on stderr and exit code 1; a stack trace here is a bug.
+
+import { readFileSync } from 'node:fs';
+import { MetaService, startRpcServer } from '../../proto/src/index.ts';
+import { parseMetaConfig } from './config.ts';
+import { MetaServiceCore } from './server/meta_service.ts';
+import { connectZookeeperStore } from './state_store/zookeeper_store.ts';
+
+function log(line: string): void {
+  process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+}
+
+function fail(line: string): never {
+  process.stderr.write(`ERROR: ${line}\n`);
+  log(`ERROR: ${line}`);
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  const configPath = process.argv[2];
+  if (!configPath) fail('usage: meta <config.ini>');
+  let text: string;
+  try {
+    text = readFileSync(configPath, 'utf8');
+  } catch (e) {
+    fail(`cannot read config file ${configPath}: ${(e as Error).message}`);
+  }
+  const parsed = parseMetaConfig(text, configPath);
+  if (!parsed.ok) fail(parsed.error);
+  const config = parsed.config;
+  log(`meta server ${config.address} starting: cluster_root = ${config.clusterRoot}, recover_from_replica_server = ${config.recoverFromReplicaServer}`);
+
+  let store;
+  try {
+    store = await connectZookeeperStore({
+      hostsList: config.zookeeperHosts,
+      timeoutMs: config.zookeeperTimeoutMs,
+      connectTimeoutMs: 10_000,
+      onSessionLost: (detail) => fail(`${detail}: the leader lock is gone, stopping so another meta server can take over`),
+    });
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  const core = new MetaServiceCore({ config, store, log });
+  const bound = await startRpcServer(MetaService, core.handlers(), config.address, log);
+  if (!bound.ok) fail(`cannot listen on ${config.address} ([apps.meta] ports in ${configPath}): ${bound.err}: ${bound.detail}`);
+  log(`listening on ${config.address}`);
+
+  const shutdown = async (signal: string) => {
+    log(`${signal}: stopping`);
+    await core.stop();
+    bound.server.forceShutdown();
+    await store.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  try {
+    const result = await core.start();
+    if (!result.ok) {
+      await store.close();
+      fail(result.error);
+    }
+    log(`meta server ${config.address} is ${result.mode}`);
+  } catch (e) {
+    fail(`start-up failed: ${(e as Error).message}`);
+  }
+}
+
+main().catch((e) => fail(`unexpected: ${e instanceof Error ? e.stack : String(e)}`));

@@ -1,0 +1,68 @@
+// What the meta answers a replica server's config_sync (Pegasus: server_state::on_config_sync), as a
+// pure function. Safety rules that Pegasus enforces with an abort (pegasus-spec §1.3, seed "Common
+// Issues" 2) become data here:
+//  - a replica of a gpid the metadata does not know is reported as `unknown` and left alone: never
+//    closed, never assigned, never overwritten;
+//  - a replica whose ballot is higher than the metadata's record for its partition is left alone
+//    too: telling its node to close or relearn it could lose the newest copy.
+
+import {
+  type AppInfo,
+  type ConfigSyncResponse,
+  type Gpid,
+  gpidToString,
+  type NodeAddress,
+  type PartitionConfiguration,
+  type ReplicaInfo,
+} from '../../../proto/src/index.ts';
+
+export type PendingLearner = { learner: NodeAddress; ballot: number; sinceMs: number };
+
+export type ClusterTables = {
+  apps: ReadonlyMap<number, AppInfo>;
+  partitions: ReadonlyMap<number, PartitionConfiguration[]>;
+  pendingLearners: ReadonlyMap<string, PendingLearner>;
+};
+
+export type ConfigSyncAnswer = Omit<ConfigSyncResponse, 'err' | 'hint'> & {
+  /** Replicas the metadata cannot account for: unknown gpid, or a ballot above the record. */
+  unknown: { pid: Gpid; ballot: number; reason: string }[];
+};
+
+export function answerConfigSync(tables: ClusterTables, node: NodeAddress, stored: ReplicaInfo[]): ConfigSyncAnswer {
+  const answer: ConfigSyncAnswer = { partitions: [], learner_assignments: [], replicas_to_close: [], unknown: [] };
+  for (const [appId, pcs] of tables.partitions) {
+    const info = tables.apps.get(appId);
+    if (!info || info.status !== 'AS_AVAILABLE') continue;
+    for (const pc of pcs) {
+      if (pc.primary === node || pc.secondaries.includes(node)) answer.partitions.push({ config: pc, info });
+      const pending = tables.pendingLearners.get(gpidToString(pc.pid));
+      if (pending && pc.primary === node && pending.ballot === pc.ballot) {
+        answer.learner_assignments.push({ pid: pc.pid, learner: pending.learner, ballot: pc.ballot });
+      }
+    }
+  }
+  for (const r of stored) {
+    const info = tables.apps.get(r.pid.app_id);
+    const pc = tables.partitions.get(r.pid.app_id)?.[r.pid.partition_index];
+    if (!info || !pc) {
+      answer.unknown.push({ pid: r.pid, ballot: r.ballot, reason: 'the metadata has no such partition' });
+      continue;
+    }
+    const active = r.status !== 'PS_INACTIVE' && r.status !== 'PS_ERROR';
+    // A dropped table's replicas close but keep their data until the retention ends (soft delete).
+    if (info.status !== 'AS_AVAILABLE') {
+      if (active) answer.replicas_to_close.push(r.pid);
+      continue;
+    }
+    if (pc.primary === node || pc.secondaries.includes(node)) continue;
+    if (r.ballot > pc.ballot) {
+      answer.unknown.push({ pid: r.pid, ballot: r.ballot, reason: `its ballot ${r.ballot} is above the metadata's ${pc.ballot}` });
+      continue;
+    }
+    const pending = tables.pendingLearners.get(gpidToString(r.pid));
+    if (pending?.learner === node) continue;
+    if (active) answer.replicas_to_close.push(r.pid);
+  }
+  return answer;
+}

@@ -1,0 +1,143 @@
+// Request and response messages of every RPC. Names follow Pegasus's thrift structs and RPC names
+// (idl/meta_admin.thrift, idl/replica_admin.thrift); every response carries `err`.
+
+import type { ErrorCode } from './error_code.ts';
+import type { AppInfo, AppStatus, Gpid, NodeAddress, PartitionConfiguration, PartitionStatus, ReplicaInfo } from './types.ts';
+
+// ---- meta server: client and admin RPCs ----------------------------------------------------------
+
+export type ListAppsRequest = { status: AppStatus | 'all' };
+export type ListAppsResponse = { err: ErrorCode; hint: string; infos: AppInfo[] };
+
+export type CreateAppRequest = {
+  app_name: string;
+  options: {
+    partition_count: number;
+    replica_count: number;
+    success_if_exist: boolean;
+    app_type: string;
+    envs: Record<string, string>;
+  };
+};
+export type CreateAppResponse = { err: ErrorCode; hint: string; appid: number };
+
+export type DropAppRequest = { app_name: string; options: { success_if_not_exist: boolean; reserve_seconds: number } };
+export type DropAppResponse = { err: ErrorCode; hint: string };
+
+export type RecallAppRequest = { app_id: number; new_app_name: string };
+export type RecallAppResponse = { err: ErrorCode; hint: string; info?: AppInfo };
+
+/** Pegasus: query_cfg_request / RPC_CM_QUERY_PARTITION_CONFIG_BY_INDEX. Empty indices = all. */
+export type QueryConfigRequest = { app_name: string; partition_indices: number[] };
+export type QueryConfigResponse = {
+  err: ErrorCode;
+  hint: string;
+  app_id: number;
+  partition_count: number;
+  is_stateful: boolean;
+  partitions: PartitionConfiguration[];
+};
+
+export type NodeStatus = 'ALIVE' | 'UNALIVE';
+export type NodeInfo = { node: NodeAddress; status: NodeStatus };
+export type ListNodesRequest = { status: NodeStatus | 'all' };
+export type ListNodesResponse = { err: ErrorCode; hint: string; infos: NodeInfo[] };
+
+export type ClusterInfoRequest = Record<string, never>;
+export type ClusterInfoResponse = { err: ErrorCode; hint: string; keys: string[]; values: string[] };
+
+/** Pegasus: configuration_recovery_request (idl/meta_admin.thrift). */
+export type StartRecoveryRequest = { recovery_nodes: NodeAddress[]; skip_bad_nodes: boolean; skip_lost_partitions: boolean };
+export type StartRecoveryResponse = { err: ErrorCode; hint_message: string };
+
+// ---- meta server: replica-server RPCs ------------------------------------------------------------
+
+/**
+ * Pegasus: RPC_CM_CONFIG_SYNC. Doubles as the failure-detector beacon: a replica server sends it
+ * every `config_sync_interval_ms` with every replica it stores.
+ */
+export type ConfigSyncRequest = { node: NodeAddress; stored_replicas: ReplicaInfo[] };
+export type ConfigSyncResponse = {
+  err: ErrorCode;
+  hint: string;
+  /** Every partition the node serves (as primary or secondary), with its app info. */
+  partitions: { config: PartitionConfiguration; info: AppInfo }[];
+  /** Partitions whose primary is this node and that need a new secondary: the primary teaches it. */
+  learner_assignments: { pid: Gpid; learner: NodeAddress; ballot: number }[];
+  /** Replicas this node must close (not delete): the meta does not assign them to it. */
+  replicas_to_close: Gpid[];
+};
+
+export type ConfigType =
+  | 'CT_UPGRADE_TO_SECONDARY'
+  | 'CT_REMOVE'
+  | 'CT_ASSIGN_PRIMARY';
+
+/** Pegasus: RPC_CM_UPDATE_PARTITION_CONFIGURATION, sent by a primary. */
+export type UpdatePartitionConfigurationRequest = {
+  type: ConfigType;
+  node: NodeAddress;
+  /** The configuration the primary believes is current; the meta refuses a stale ballot. */
+  config: PartitionConfiguration;
+};
+export type UpdatePartitionConfigurationResponse = { err: ErrorCode; hint: string; config?: PartitionConfiguration };
+
+// ---- replica server ------------------------------------------------------------------------------
+
+export type MutationOp = 'put' | 'remove';
+export type Mutation = { decree: number; op: MutationOp; key: Uint8Array; value: Uint8Array };
+
+export type ClientWriteRequest = { pid: Gpid; op: MutationOp; hash_key: Uint8Array; sort_key: Uint8Array; value: Uint8Array };
+export type ClientWriteResponse = { err: ErrorCode; decree: number; server: NodeAddress };
+
+export type ClientReadRequest = { pid: Gpid; hash_key: Uint8Array; sort_key: Uint8Array };
+export type ClientReadResponse = { err: ErrorCode; found: boolean; value: Uint8Array; server: NodeAddress };
+
+/** Primary -> secondaries (and learners): log these mutations at `ballot`; commit up to `last_committed_decree`. */
+export type PrepareRequest = { pid: Gpid; ballot: number; mutations: Mutation[]; last_committed_decree: number };
+export type PrepareResponse = { err: ErrorCode; ballot: number; last_prepared_decree: number };
+
+/** Primary -> secondaries when idle: commit up to `last_committed_decree`. */
+export type CommitRequest = { pid: Gpid; ballot: number; last_committed_decree: number };
+export type CommitResponse = { err: ErrorCode };
+
+/** Pegasus: query_app_info_request; `meta_server` names the asker. */
+export type QueryAppInfoRequest = { meta_server: NodeAddress };
+export type QueryAppInfoResponse = { err: ErrorCode; apps: AppInfo[] };
+
+/** Pegasus: query_replica_info_request; `node1` is the target node, ignored by the replica. */
+export type QueryReplicaInfoRequest = { node1: NodeAddress };
+export type QueryReplicaInfoResponse = { err: ErrorCode; replicas: ReplicaInfo[] };
+
+/** Primary -> learner: start learning `pid` from me at `ballot`. */
+export type AddLearnerRequest = { pid: Gpid; ballot: number; primary: NodeAddress; info: AppInfo };
+export type AddLearnerResponse = { err: ErrorCode; hint: string };
+
+/** Learner -> primary, server-streaming: everything after the learner's state. */
+export type LearnRequest = {
+  pid: Gpid;
+  ballot: number;
+  learner: NodeAddress;
+  /** The learner's committed decree; -1 asks for a full copy. */
+  last_committed_decree: number;
+};
+/** One chunk of a learn stream: either data rows of a checkpoint or committed mutations. */
+export type LearnChunk = {
+  err: ErrorCode;
+  kind: 'checkpoint_rows' | 'checkpoint_done' | 'mutations' | 'done';
+  rows: { key: Uint8Array; value: Uint8Array }[];
+  mutations: Mutation[];
+  /** For checkpoint_done: the committed decree the checkpoint stands at. For done: primary's lcd. */
+  decree: number;
+};
+
+/** Per-partition digest of committed data, read from one replica (for verification and tests). */
+export type PartitionDigestRequest = { pid: Gpid };
+export type PartitionDigestResponse = {
+  err: ErrorCode;
+  status: PartitionStatus;
+  ballot: number;
+  last_committed_decree: number;
+  row_count: number;
+  checksum: string;
+};

@@ -1,0 +1,92 @@
+// The test runner behind `./run.sh test`: runs every uvu test file in its own process, first under
+// Node, then (except the ZooKeeper backend and the end-to-end tests, which need Node and run.sh)
+// under Deno, and ends with one line `N passed, N failed` summed from uvu's own counts.
+//
+// Test files: `packages/*/src/**/*_test.ts` (unit and in-process integration) and
+// `tests/e2e/*_test.ts` (operator sessions through run.sh; run one at a time, they share the onebox
+// ports). Options: `--filter TEXT` runs only files whose path contains TEXT; `--no-deno`; `--no-e2e`.
+
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
+const args = process.argv.slice(2);
+const filter = args.includes('--filter') ? args[args.indexOf('--filter') + 1] : '';
+const withDeno = !args.includes('--no-deno');
+const withE2e = !args.includes('--no-e2e');
+
+function findTests(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (name === 'node_modules') continue;
+    if (statSync(path).isDirectory()) out.push(...findTests(path));
+    else if (name.endsWith('_test.ts')) out.push(path);
+  }
+  return out.sort();
+}
+
+type Outcome = { file: string; runtime: string; passed: number; failed: number; seconds: number; output: string };
+
+function run(file: string, runtime: 'node' | 'deno', timeoutMs: number): Promise<Outcome> {
+  const started = Date.now();
+  const [cmd, cmdArgs] = runtime === 'node'
+    ? ['node', ['--import', 'tsx', file]]
+    : [join(root, 'node_modules/.bin/deno'), ['run', '-A', '--quiet', file]];
+  return new Promise((resolve) => {
+    const child = spawn(cmd, cmdArgs, { cwd: root, env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    const timer = setTimeout(() => {
+      output += `\n[runner] timed out after ${timeoutMs / 1000} s\n`;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const total = Number(/Total:\s+(\d+)/.exec(output)?.[1] ?? NaN);
+      const passed = Number(/Passed:\s+(\d+)/.exec(output)?.[1] ?? NaN);
+      const skipped = Number(/Skipped:\s+(\d+)/.exec(output)?.[1] ?? 0);
+      let failed = Number.isNaN(total) ? 1 : total - passed - skipped;
+      // A crash or non-zero exit without a failed test still counts as a failure of the file.
+      if (code !== 0 && failed === 0) failed = 1;
+      resolve({ file: relative(root, file), runtime, passed: Number.isNaN(passed) ? 0 : passed, failed, seconds: (Date.now() - started) / 1000, output });
+    });
+  });
+}
+
+async function runAll(files: string[], runtime: 'node' | 'deno', parallel: number, timeoutMs: number): Promise<Outcome[]> {
+  const outcomes: Outcome[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const file = files[next++];
+      const o = await run(file, runtime, timeoutMs);
+      outcomes.push(o);
+      console.log(`${o.failed === 0 ? 'ok  ' : 'FAIL'} ${runtime.padEnd(4)} ${o.file}  (${o.passed} passed, ${o.failed} failed, ${o.seconds.toFixed(1)} s)`);
+      if (o.failed > 0) console.log(o.output.split('\n').map((l) => `    | ${l}`).join('\n'));
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, worker));
+  return outcomes;
+}
+
+const unit = findTests(join(root, 'packages')).filter((f) => f.includes(filter));
+const e2e = withE2e ? findTests(join(root, 'tests/e2e')).filter((f) => f.includes(filter)) : [];
+// The ZooKeeper addon cannot load under Deno (docs/stack.md §3); tests that spawn Node processes
+// are named *_node_test.ts.
+const denoFiles = unit.filter((f) => !/zookeeper|_node_test\.ts$/.test(f));
+
+const outcomes: Outcome[] = [];
+outcomes.push(...await runAll(unit, 'node', 2, 120_000));
+if (withDeno) outcomes.push(...await runAll(denoFiles, 'deno', 2, 120_000));
+outcomes.push(...await runAll(e2e, 'node', 1, 600_000));
+
+const passed = outcomes.reduce((n, o) => n + o.passed, 0);
+const failed = outcomes.reduce((n, o) => n + o.failed, 0);
+const failedFiles = outcomes.filter((o) => o.failed > 0);
+if (failedFiles.length > 0) console.log(`failed files: ${failedFiles.map((o) => `${o.runtime}:${o.file}`).join(', ')}`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);

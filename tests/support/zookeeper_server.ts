@@ -1,0 +1,47 @@
+// A private ZooKeeper server (Debian's package, run with java) for tests: random port, temp data
+// dir, stopped and removed afterwards. The onebox's own ZooKeeper is started by run.sh instead.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const JARS = ['zookeeper', 'zookeeper-jute', 'slf4j-api', 'slf4j-simple', 'netty-all', 'metrics-core', 'commons-cli', 'commons-io'];
+
+function ruok(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write('ruok'));
+    let data = '';
+    socket.on('data', (d) => (data += d));
+    socket.on('close', () => resolve(data.includes('imok')));
+    socket.on('error', () => resolve(false));
+    socket.setTimeout(1000, () => socket.destroy());
+  });
+}
+
+export async function startPrivateZookeeper(): Promise<{ hostsList: string; port: number; stop: () => Promise<void> }> {
+  const classpath = JARS.map((j) => `/usr/share/java/${j}.jar`).filter(existsSync).join(':');
+  if (!existsSync('/usr/share/java/zookeeper.jar')) throw new Error('ZooKeeper is not installed: run ./run.sh install');
+  const dir = mkdtempSync(join(tmpdir(), 'pegasus-ts-zk-'));
+  const port = 40000 + Math.floor(Math.random() * 20000);
+  writeFileSync(join(dir, 'zoo.cfg'), `tickTime=500\ndataDir=${dir}/data\nclientPort=${port}\nclientPortAddress=127.0.0.1\nadmin.enableServer=false\n4lw.commands.whitelist=ruok\n`);
+  const child: ChildProcess = spawn('java', ['-Xmx256m', '-cp', classpath, 'org.apache.zookeeper.server.ZooKeeperServerMain', join(dir, 'zoo.cfg')], { stdio: 'ignore' });
+  const deadline = Date.now() + 30_000;
+  while (!(await ruok(port))) {
+    if (Date.now() > deadline || child.exitCode !== null) {
+      child.kill('SIGKILL');
+      throw new Error(`private ZooKeeper did not start on port ${port}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    hostsList: `127.0.0.1:${port}`,
+    port,
+    stop: async () => {
+      child.kill('SIGKILL');
+      await new Promise((r) => setTimeout(r, 100));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
