@@ -77,7 +77,8 @@ install_all() { ensure_npm; ensure_zookeeper; }
 
 is_running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
-zk_ok() { (exec 3<>/dev/tcp/$LOCAL_IP/$ZK_PORT && echo ruok >&3 && timeout 2 cat <&3) 2>/dev/null | grep -q imok; }
+# "srvr" answers with the mode only once the server accepts sessions ("ruok" answers earlier).
+zk_ok() { (exec 3<>/dev/tcp/$LOCAL_IP/$ZK_PORT && echo srvr >&3 && timeout 2 cat <&3) 2>/dev/null | grep -q "Mode:"; }
 
 start_zk() {
   ensure_zookeeper

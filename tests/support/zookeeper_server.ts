@@ -9,12 +9,13 @@ import { join } from 'node:path';
 
 const JARS = ['zookeeper', 'zookeeper-jute', 'slf4j-api', 'slf4j-simple', 'netty-all', 'metrics-core', 'commons-cli', 'commons-io'];
 
-function ruok(port: number): Promise<boolean> {
+/** True once the server answers `srvr` with its mode: it then accepts sessions (ruok answers earlier). */
+function serving(port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1', () => socket.write('ruok'));
+    const socket = connect(port, '127.0.0.1', () => socket.write('srvr'));
     let data = '';
     socket.on('data', (d) => (data += d));
-    socket.on('close', () => resolve(data.includes('imok')));
+    socket.on('close', () => resolve(data.includes('Mode: standalone')));
     socket.on('error', () => resolve(false));
     socket.setTimeout(1000, () => socket.destroy());
   });
@@ -25,10 +26,10 @@ export async function startPrivateZookeeper(): Promise<{ hostsList: string; port
   if (!existsSync('/usr/share/java/zookeeper.jar')) throw new Error('ZooKeeper is not installed: run ./run.sh install');
   const dir = mkdtempSync(join(tmpdir(), 'pegasus-ts-zk-'));
   const port = 40000 + Math.floor(Math.random() * 20000);
-  writeFileSync(join(dir, 'zoo.cfg'), `tickTime=500\ndataDir=${dir}/data\nclientPort=${port}\nclientPortAddress=127.0.0.1\nadmin.enableServer=false\n4lw.commands.whitelist=ruok\n`);
+  writeFileSync(join(dir, 'zoo.cfg'), `tickTime=2000\ndataDir=${dir}/data\nclientPort=${port}\nclientPortAddress=127.0.0.1\nadmin.enableServer=false\n4lw.commands.whitelist=ruok,srvr\n`);
   const child: ChildProcess = spawn('java', ['-Xmx256m', '-cp', classpath, 'org.apache.zookeeper.server.ZooKeeperServerMain', join(dir, 'zoo.cfg')], { stdio: 'ignore' });
   const deadline = Date.now() + 30_000;
-  while (!(await ruok(port))) {
+  while (!(await serving(port))) {
     if (Date.now() > deadline || child.exitCode !== null) {
       child.kill('SIGKILL');
       throw new Error(`private ZooKeeper did not start on port ${port}`);

@@ -54,6 +54,7 @@ export class MetaServiceCore {
   private timer: ReturnType<typeof setInterval> | undefined;
   private lastWaitReason = new Map<string, string>();
   private lastInconsistencyLogMs = 0;
+  private servingSinceMs = 0;
 
   constructor(options: MetaServiceOptions) {
     this.config = options.config;
@@ -154,6 +155,7 @@ export class MetaServiceCore {
 
   enterServing(): void {
     this.mode = 'serving';
+    this.servingSinceMs = this.nowMs();
     this.timer ??= setInterval(() => {
       this.tick().catch((e) => this.log(`guardian tick failed: ${e instanceof Error ? e.message : String(e)}`));
     }, Math.min(this.config.lbIntervalMs, 1000));
@@ -212,6 +214,9 @@ export class MetaServiceCore {
     if (this.mode !== 'serving') return;
     const now = this.nowMs();
     for (const node of this.state.expireNodes(now, this.config.fdGraceSeconds * 1000)) this.log(`node ${node} is dead (no config_sync for ${this.config.fdGraceSeconds} s)`);
+    // A meta that just started serving has not heard from every node yet: judging now would take
+    // every silent node for dead. Wait one grace period first (Pegasus waits for its FD workers).
+    if (now - this.servingSinceMs < this.config.fdGraceSeconds * 1000) return;
     const alive = new Set(this.state.aliveNodes());
     const loads = this.state.nodeLoads();
     const work: Promise<void>[] = [];

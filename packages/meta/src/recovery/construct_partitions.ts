@@ -1,0 +1,222 @@
+// Phase C of metadata recovery: turn the replicas the nodes reported into partition
+// configurations. Pure: no I/O, no clock, no logging; inputs are not mutated.
+//
+// Pegasus: `server_state::construct_partitions` (src/meta/server_state.cpp:2536-2623), with
+// `collect_replica` / `collect_drop_replica` (src/meta/meta_data.cpp:157-178, 355-387) and
+// `construct_replica` (meta_data.cpp:99-155); pegasus-spec §2.5 and the worked example §2.10.
+// Seed: "Recovery finds a partition with an incomplete replica count" and "... with no available
+// replica" (the hint lines below are the seed's, character for character).
+
+import type { AppInfo, NodeAddress, PartitionConfiguration, ReplicaInfo } from '../../../proto/src/types.ts';
+import { emptyPartitionConfiguration, gpidToString } from '../../../proto/src/types.ts';
+import { type Candidate, compareNodes, compareReplicaCandidates } from './compare_replica_candidates.ts';
+
+/** The replica part of one good node's report. */
+export type ReplicasReport = { node: NodeAddress; replicas: readonly ReplicaInfo[] };
+
+export type ConstructPartitionsOptions = {
+  /** Build a partition with no replica as an empty one (WARNING) instead of failing (ERROR). */
+  skipLostPartitions: boolean;
+  /**
+   * Pegasus `[meta_server] max_reserved_dropped_replicas`: how many replicas beyond
+   * `max_replica_count` each partition remembers. Code default 1, production template 0.
+   */
+  maxReservedDroppedReplicas: number;
+};
+
+export type ConstructPartitionsResult =
+  | {
+      ok: true;
+      /** Per app id (every app, ascending), its partitions in index order. */
+      partitions: Map<number, PartitionConfiguration[]>;
+      /**
+       * Per gpid ("app.pidx", every partition in `partitions`), the replicas kept for it, sorted
+       * by `compareReplicaCandidates`: worst first, best (the primary, if built) last; capped at
+       * `max_replica_count + maxReservedDroppedReplicas` like Pegasus's `cc.dropped` plus primary.
+       */
+      candidates: Map<string, Candidate[]>;
+      /** Partition warnings and lost-partition lines, in app id then partition index order. */
+      hintLines: string[];
+      /** Partitions of available apps with no replica (ERROR lines unless skipped). */
+      lostPartitionCount: number;
+    }
+  | { ok: false; outcome: 'unknown_app_in_replica'; hintLines: string[] };
+
+/**
+ * Build every app's partitions from the collected replicas. `apps` is constructApps's list (final
+ * statuses); `reportedAppIds` are the ids some node reported as an app (not placeholders).
+ */
+export function constructPartitions(
+  apps: readonly AppInfo[],
+  reportedAppIds: ReadonlySet<number>,
+  reports: readonly ReplicasReport[],
+  options: ConstructPartitionsOptions,
+): ConstructPartitionsResult {
+  const collected = _collectCandidates(apps, reportedAppIds, reports, options.maxReservedDroppedReplicas);
+  if (collected.unknownAppLines.length > 0) {
+    return { ok: false, outcome: 'unknown_app_in_replica', hintLines: collected.unknownAppLines };
+  }
+  const partitions = new Map<number, PartitionConfiguration[]>();
+  const candidates = new Map<string, Candidate[]>();
+  const hintLines: string[] = [];
+  let lostPartitionCount = 0;
+  for (const app of apps) {
+    const pcs: PartitionConfiguration[] = [];
+    for (let pidx = 0; pidx < app.partition_count; pidx++) {
+      const pid = { app_id: app.app_id, partition_index: pidx };
+      const list = collected.byGpid.get(gpidToString(pid)) ?? [];
+      candidates.set(gpidToString(pid), list);
+      if (app.status !== 'AS_AVAILABLE') {
+        // Pegasus: "ignore constructing partitions for dropping app": the partitions stay empty
+        // and no line is written, not even for lost partitions. The replicas are still kept.
+        pcs.push(emptyPartitionConfiguration(pid, app.max_replica_count));
+        continue;
+      }
+      const built = _constructPartition(app, pidx, list, options.skipLostPartitions);
+      pcs.push(built.pc);
+      if (built.line) hintLines.push(built.line);
+      if (built.lost) lostPartitionCount++;
+    }
+    partitions.set(app.app_id, pcs);
+    hintLines.push(...(collected.outOfRangeLines.get(app.app_id) ?? []));
+  }
+  return { ok: true, partitions, candidates, hintLines, lostPartitionCount };
+}
+
+type _Collected = {
+  byGpid: Map<string, Candidate[]>;
+  unknownAppLines: string[];
+  /** Per app id, the WARNING lines for replicas with a partition index out of range. */
+  outOfRangeLines: Map<number, string[]>;
+};
+
+/**
+ * Pegasus `collect_replica` for every reported replica. Three cases:
+ *
+ * | the replica's app id / partition index          | what happens                          |
+ * |-------------------------------------------------|---------------------------------------|
+ * | app id no node reported as an app               | ERROR line, nothing is built          |
+ * | index not in 0 .. partition_count-1             | WARNING line, the replica is ignored  |
+ * | otherwise                                       | becomes a candidate of its partition  |
+ *
+ * Pegasus CHECKs (aborts) on the first row and, for a placeholder id, silently collects into a
+ * dropped app. We fail with a message: a replica without an app info means the node's answers
+ * contradict each other (a replica server reports an app info for every replica it holds), and
+ * recovering around it would hide that replica's data. Pegasus does not check the index at all;
+ * a replica server only loads indexes below partition_count, so such a replica is split garbage.
+ *
+ * The candidate list of a partition keeps the best `max_replica_count + reserve` replicas, as
+ * Pegasus's `check_size` does by dropping the worst one after each insert; with a total order the
+ * survivors are the same whatever the insertion order. A node that reports one gpid twice keeps its
+ * last entry (Pegasus removes the node's old entry before inserting).
+ */
+function _collectCandidates(
+  apps: readonly AppInfo[],
+  reportedAppIds: ReadonlySet<number>,
+  reports: readonly ReplicasReport[],
+  maxReservedDroppedReplicas: number,
+): _Collected {
+  const appsById = new Map(apps.map((a) => [a.app_id, a]));
+  const byGpidNode = new Map<string, { app: AppInfo; perNode: Map<NodeAddress, Candidate> }>();
+  const unknown: _Unknown[] = [];
+  const outOfRange: { appId: number; pidx: number; node: NodeAddress; line: string }[] = [];
+  for (const { node, replicas } of reports) {
+    for (const r of replicas) {
+      const gpid = gpidToString(r.pid);
+      const app = appsById.get(r.pid.app_id);
+      if (!app || !reportedAppIds.has(r.pid.app_id)) {
+        unknown.push({ appId: r.pid.app_id, pidx: r.pid.partition_index, node, gpid });
+        continue;
+      }
+      const pidx = r.pid.partition_index;
+      if (!Number.isInteger(pidx) || pidx < 0 || pidx >= app.partition_count) {
+        const line =
+          `WARNING: ignore replica(${gpid}) on node(${node}): app(${app.app_id}) has partition_count(${app.partition_count}), ` +
+          `the replica may be left over from a partition split; check that node's replica directories`;
+        outOfRange.push({ appId: app.app_id, pidx, node, line });
+        continue;
+      }
+      const entry = byGpidNode.get(gpid) ?? { app, perNode: new Map<NodeAddress, Candidate>() };
+      entry.perNode.set(node, { node, ballot: r.ballot, last_committed_decree: r.last_committed_decree, last_prepared_decree: r.last_prepared_decree });
+      byGpidNode.set(gpid, entry);
+    }
+  }
+  const byGpid = new Map<string, Candidate[]>();
+  for (const [gpid, { app, perNode }] of byGpidNode) {
+    const cap = app.max_replica_count + maxReservedDroppedReplicas;
+    const sorted = [...perNode.values()].sort(compareReplicaCandidates);
+    byGpid.set(gpid, sorted.slice(Math.max(0, sorted.length - cap)));
+  }
+  return { byGpid, unknownAppLines: _unknownAppLines(unknown), outOfRangeLines: _groupOutOfRange(outOfRange) };
+}
+
+type _Unknown = { appId: number; pidx: number; node: NodeAddress; gpid: string };
+
+/** One ERROR line per (app id, node), naming the node's first such replica; app id then node order. */
+function _unknownAppLines(unknown: readonly _Unknown[]): string[] {
+  const firstGpid = new Map<string, _Unknown>();
+  const sorted = [...unknown].sort((a, b) => _compareNumbers(a.appId, b.appId) || compareNodes(a.node, b.node) || _compareNumbers(a.pidx, b.pidx));
+  for (const u of sorted) {
+    const key = `${u.appId}\n${u.node}`;
+    if (!firstGpid.has(key)) firstGpid.set(key, u);
+  }
+  return [...firstGpid.values()].map(
+    (u) =>
+      `ERROR: node(${u.node}) reports replica(${u.gpid}) but no node reports app(${u.appId}); ` +
+      `check the replica directories and .app-info files of app(${u.appId}) on that node, then retry`,
+  );
+}
+
+function _groupOutOfRange(outOfRange: { appId: number; pidx: number; node: NodeAddress; line: string }[]): Map<number, string[]> {
+  const grouped = new Map<number, string[]>();
+  const sorted = [...outOfRange].sort((a, b) => _compareNumbers(a.appId, b.appId) || _compareNumbers(a.pidx, b.pidx) || compareNodes(a.node, b.node));
+  for (const o of sorted) grouped.set(o.appId, [...(grouped.get(o.appId) ?? []), o.line]);
+  return grouped;
+}
+
+/** Numeric order that stays consistent even for NaN (a malformed reply must not upset a sort). */
+function _compareNumbers(a: number, b: number): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Pegasus `construct_replica` for one partition of an available app, given its candidates sorted
+ * worst first:
+ * - none: the partition is lost. ERROR line (the caller fails with ERR_TRY_AGAIN), or with
+ *   skip_lost_partitions a WARNING line and an empty partition (ballot 0, no primary); the guardian
+ *   then gives it a fresh empty primary (pegasus-spec §2.5).
+ * - otherwise the best is the primary and the partition takes its ballot (not bumped, as in
+ *   Pegasus). `last_committed_decree` is also the primary's; Pegasus leaves it 0 until the next
+ *   configuration change, we fill it so the stored configuration says what the primary holds.
+ * - `last_drops` = the next best, at most `max_replica_count - 1`, worst first and best last:
+ *   ballots [6, 7, 8, 9] give primary 9 and last_drops [7, 8]. Secondaries stay empty; the guardian
+ *   adds them back by learning.
+ * - fewer than `max_replica_count` replicas: the "only collects" WARNING (none when more).
+ */
+function _constructPartition(
+  app: AppInfo,
+  pidx: number,
+  candidates: readonly Candidate[],
+  skipLostPartitions: boolean,
+): { pc: PartitionConfiguration; line?: string; lost: boolean } {
+  const pid = { app_id: app.app_id, partition_index: pidx };
+  const pc = emptyPartitionConfiguration(pid, app.max_replica_count);
+  const gpid = gpidToString(pid);
+  if (candidates.length === 0) {
+    const line = skipLostPartitions
+      ? `WARNING: partition(${gpid}) has no replica collected, force recover the lost partition to empty`
+      : `ERROR: partition(${gpid}) has no replica collected, you can force recover it by set skip_lost_partitions option`;
+    return { pc, line, lost: true };
+  }
+  const primary = candidates[candidates.length - 1];
+  const others = candidates.slice(0, -1);
+  pc.primary = primary.node;
+  pc.ballot = primary.ballot;
+  pc.last_committed_decree = primary.last_committed_decree;
+  pc.last_drops = others.slice(Math.max(0, others.length - (app.max_replica_count - 1))).map((c) => c.node);
+  const collected = pc.last_drops.length + 1;
+  if (collected < app.max_replica_count) {
+    return { pc, line: `WARNING: partition(${gpid}) only collects ${collected}/${app.max_replica_count} of replicas, may lost data`, lost: false };
+  }
+  return { pc, lost: false };
+}

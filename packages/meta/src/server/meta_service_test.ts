@@ -1,0 +1,141 @@
+// Goal: the meta server's start-up decision table (pegasus-spec §1.3, with our refusals instead of
+// Pegasus's aborts) and the start_recovery path end to end inside one process: real gRPC to fake
+// replica servers, the in-memory store standing in for ZooKeeper. Method: one row per situation;
+// each checks the mode, the answers to RPCs and what was written to the store.
+
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import {
+  type AppInfo,
+  type ReplicaInfo,
+  ReplicaService,
+  startRpcServer,
+} from '../../../proto/src/index.ts';
+import type { MetaConfig } from '../config.ts';
+import { writeTables } from '../state_store/app_storage.ts';
+import { MemoryStateStore } from '../state_store/memory_store.ts';
+import { MetaServiceCore } from './meta_service.ts';
+
+const ROOT = '/pegasus/onebox/127.0.0.1';
+
+function config(over: Partial<MetaConfig> = {}): MetaConfig {
+  return {
+    configPath: 'onebox/meta1/config.ini', address: '127.0.0.1:1', serverList: ['127.0.0.1:1'], clusterRoot: ROOT, lockRoot: ROOT,
+    recoverFromReplicaServer: false, holdSecondsForDroppedApp: 604800, maxReservedDroppedReplicas: 1, emptyStorageCheckSeconds: 0,
+    fdGraceSeconds: 5, lbIntervalMs: 1000, clusterName: 'onebox', zookeeperHosts: 'z:1', zookeeperTimeoutMs: 1000, rpcTimeoutMs: 2000,
+    defaultApps: [{ app_name: 'temp', app_type: 'pegasus', partition_count: 2, max_replica_count: 3 }],
+    ...over,
+  };
+}
+
+function appInfo(id: number, name: string, partitions: number): AppInfo {
+  return { status: 'AS_AVAILABLE', app_type: 'pegasus', app_name: name, app_id: id, partition_count: partitions, envs: {}, is_stateful: true, max_replica_count: 3, expire_second: 0, create_second: 1, drop_second: 0 };
+}
+function replica(app: number, pidx: number, ballot: number, lcd: number): ReplicaInfo {
+  return { pid: { app_id: app, partition_index: pidx }, ballot, status: 'PS_INACTIVE', last_committed_decree: lcd, last_prepared_decree: lcd, last_durable_decree: lcd, app_type: 'pegasus', disk_tag: 'default' };
+}
+
+async function core(store: MemoryStateStore, over: Partial<MetaConfig> = {}) {
+  const lines: string[] = [];
+  const c = new MetaServiceCore({ config: config(over), store, log: (l) => lines.push(l) });
+  return { c, lines, h: c.handlers() as Required<ReturnType<MetaServiceCore['handlers']>> };
+}
+
+async function fakeReplica(apps: AppInfo[], replicas: ReplicaInfo[]) {
+  const port = 40000 + Math.floor(Math.random() * 20000);
+  const bound = await startRpcServer(ReplicaService, {
+    query_app_info: async () => ({ err: 'ERR_OK', apps }),
+    query_replica_info: async () => ({ err: 'ERR_OK', replicas }),
+  }, `127.0.0.1:${port}`, () => {});
+  if (!bound.ok) throw new Error(bound.detail);
+  return { node: `127.0.0.1:${port}`, stop: () => bound.server.forceShutdown() };
+}
+
+test('flag on, tables in cluster_root: refuse, naming the key and the path', async () => {
+  const store = new MemoryStateStore();
+  const pc = { pid: { app_id: 1, partition_index: 0 }, ballot: 1, max_replica_count: 3, primary: 'r:1', secondaries: [], last_drops: [], last_committed_decree: 0, partition_flags: 0 };
+  await writeTables(store, ROOT, { apps: [appInfo(1, 'temp', 1)], partitions: new Map([[1, [pc]]]) });
+  const { c } = await core(store, { recoverFromReplicaServer: true });
+  const r = await c.start();
+  assert.is(r.ok, false);
+  if (!r.ok) {
+    assert.match(r.error, 'recover_from_replica_server = true');
+    assert.match(r.error, `${ROOT}/apps`);
+  }
+});
+
+test('flag on, empty cluster_root: recovery mode; every RPC but start_recovery is ERR_UNDER_RECOVERY', async () => {
+  const { c, h } = await core(new MemoryStateStore(), { recoverFromReplicaServer: true });
+  assert.equal(await c.start(), { ok: true, mode: 'recovery' });
+  assert.is((await h.list_apps({ status: 'all' })).err, 'ERR_UNDER_RECOVERY');
+  assert.is((await h.cluster_info({})).err, 'ERR_UNDER_RECOVERY');
+  assert.is((await h.list_nodes({ status: 'all' })).err, 'ERR_UNDER_RECOVERY');
+  assert.is((await h.config_sync({ node: 'r:1', stored_replicas: [replica(1, 0, 3, 10)] })).err, 'ERR_UNDER_RECOVERY');
+  await c.stop();
+});
+
+test('flag off, empty storage, nobody holds data: default tables are created', async () => {
+  const store = new MemoryStateStore();
+  const { c, h } = await core(store);
+  await h.config_sync({ node: 'r:1', stored_replicas: [] });
+  assert.equal(await c.start(), { ok: true, mode: 'serving' });
+  const apps = await h.list_apps({ status: 'all' });
+  assert.equal(apps.infos.map((a) => [a.app_id, a.app_name, a.status]), [[1, 'temp', 'AS_AVAILABLE']]);
+  assert.is(store.dump()[`${ROOT}/apps`], 'unlock');
+  await c.stop();
+});
+
+test('flag off, empty storage, a replica server holds data: refuse (metadata looks lost), write nothing', async () => {
+  const store = new MemoryStateStore();
+  const { c, h } = await core(store);
+  await h.config_sync({ node: 'r:1', stored_replicas: [replica(1, 7, 3, 10)] });
+  const r = await c.start();
+  assert.is(r.ok, false);
+  if (!r.ok) {
+    assert.match(r.error, 'metadata looks lost');
+    assert.match(r.error, 'gpid(1.7) on node(r:1)');
+    assert.match(r.error, 'recover_from_replica_server = true');
+  }
+  assert.is(store.dump()[`${ROOT}/apps`], undefined);
+});
+
+test('recovery: a bad node gives ERR_TRY_AGAIN and leaves the store untouched; then success serves', async () => {
+  const apps = [appInfo(1, 'temp', 2)];
+  const r1 = await fakeReplica(apps, [replica(1, 0, 3, 10), replica(1, 1, 3, 7)]);
+  const r2 = await fakeReplica(apps, [replica(1, 0, 3, 9), replica(1, 1, 4, 7)]);
+  const store = new MemoryStateStore();
+  const { c, h } = await core(store, { recoverFromReplicaServer: true });
+  await c.start();
+  const down = '127.0.0.1:1';
+  const failed = await h.start_recovery({ recovery_nodes: [r1.node, r2.node, down], skip_bad_nodes: false, skip_lost_partitions: false });
+  assert.is(failed.err, 'ERR_TRY_AGAIN');
+  assert.match(failed.hint_message, `ERROR: collect app and replica info from node(${down}) failed with err(ERR_NETWORK_FAILURE), you can skip it by set skip_bad_nodes option`);
+  assert.is(store.dump()[`${ROOT}/apps`], undefined);
+  assert.is(c.mode, 'recovery');
+
+  const ok = await h.start_recovery({ recovery_nodes: [r1.node, r2.node], skip_bad_nodes: false, skip_lost_partitions: false });
+  assert.is(ok.err, 'ERR_OK');
+  assert.match(ok.hint_message, 'WARNING: partition(1.0) only collects 2/3 of replicas, may lost data');
+  assert.is(c.mode, 'serving');
+  const cfg = await h.query_configuration_by_index({ app_name: 'temp', partition_indices: [] });
+  assert.is(cfg.partitions[0].primary, r1.node); // ballot 3 ties; lcd 10 beats 9
+  assert.is(cfg.partitions[1].primary, r2.node); // ballot 4 beats 3
+  assert.is(store.dump()[`${ROOT}/apps`], 'unlock');
+  assert.is((await h.start_recovery({ recovery_nodes: [r1.node], skip_bad_nodes: false, skip_lost_partitions: false })).err, 'ERR_SERVICE_ALREADY_RUNNING');
+  r1.stop();
+  r2.stop();
+  await c.stop();
+});
+
+test('config_sync: a replica the metadata does not know is left alone and reported', async () => {
+  const store = new MemoryStateStore();
+  const { c, h } = await core(store);
+  await h.config_sync({ node: 'r:1', stored_replicas: [] });
+  await c.start();
+  const res = await h.config_sync({ node: 'r:9', stored_replicas: [replica(7, 0, 9, 100)] });
+  assert.is(res.err, 'ERR_OK');
+  assert.equal(res.replicas_to_close, []);
+  await c.stop();
+});
+
+test.run();

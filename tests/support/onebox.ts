@@ -1,0 +1,92 @@
+// Drives the onebox as an operator does: `./run.sh ...` and `./run.sh shell` with piped commands.
+// Conditions are polled against a deadline and report the last output on timeout (nats.js
+// nst/src/check.ts); no fixed sleeps.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const ROOT = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
+
+export type Run = { code: number; out: string };
+
+/** Run `./run.sh <args>`; stdout and stderr together. */
+export function runSh(args: string[], input = '', timeoutMs = 300_000): Run {
+  const r = spawnSync(join(ROOT, 'run.sh'), args, { cwd: ROOT, input, encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, FORCE_COLOR: '0' } });
+  return { code: r.status ?? -1, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
+}
+
+/** Pipe shell commands into `./run.sh shell`. */
+export function shell(commands: string, timeoutMs = 120_000): Run {
+  return runSh(['shell'], commands.endsWith('\n') ? commands : `${commands}\n`, timeoutMs);
+}
+
+export function bench(args: string): Run {
+  return runSh(['bench', ...args.split(' ')], '', 600_000);
+}
+
+/** Throw with the command's output when it did not exit 0. */
+export function ok(r: Run, what: string): string {
+  if (r.code !== 0) throw new Error(`${what} exited ${r.code}:\n${r.out}`);
+  return r.out;
+}
+
+/** Poll `probe` until it returns true; on timeout throw with the last detail it gave. */
+export async function eventually(what: string, probe: () => { done: boolean; detail: string }, timeoutMs = 120_000, intervalMs = 1000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    const { done, detail } = probe();
+    if (done) return;
+    last = detail;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}; last:\n${last}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** Every [healthy_info] row of `ls -d` has partition_count == fully_healthy. */
+export function clusterHealthy(): { done: boolean; detail: string } {
+  const r = shell('ls -d');
+  const rows = r.out.split('\n');
+  const header = rows.findIndex((l) => / fully_healthy /.test(l));
+  if (header < 0) return { done: false, detail: r.out };
+  const bad = rows.slice(header + 1).map((l) => l.trim().split(/\s+/)).filter((f) => f.length >= 7 && /^\d+$/.test(f[0]) && f[2] !== f[3]);
+  return { done: bad.length === 0, detail: r.out };
+}
+
+export function readConfig(role: string): string {
+  return readFileSync(join(ROOT, 'onebox', role, 'config.ini'), 'utf8');
+}
+
+export function sed(file: string, from: string, to: string): void {
+  const path = join(ROOT, file);
+  writeFileSync(path, readFileSync(path, 'utf8').split(from).join(to));
+}
+
+export function writeNodeList(name: string, nodes: string[]): string {
+  const path = join(ROOT, name);
+  writeFileSync(path, `# comment line\n${nodes.join('\n')}\n`);
+  return path;
+}
+
+/** The onebox must not be running already: tests use its ports and directories. */
+export function requireNoOnebox(): void {
+  const pids = ['meta1', 'replica1'].map((r) => join(ROOT, 'onebox', r, 'pid'));
+  for (const p of pids) {
+    if (existsSync(p)) {
+      const pid = Number(readFileSync(p, 'utf8'));
+      try {
+        process.kill(pid, 0);
+        throw new Error(`a onebox is running (pid ${pid}); stop it with ./run.sh stop_onebox before the end-to-end tests`);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+      }
+    }
+  }
+}
+
+/** "(F of N found)" from a readrandom bench run. */
+export function foundCount(out: string): { found: number; total: number } | undefined {
+  const m = /\((\d+) of (\d+) found\)/.exec(out);
+  return m ? { found: Number(m[1]), total: Number(m[2]) } : undefined;
+}
