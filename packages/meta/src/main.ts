@@ -12,8 +12,8 @@ function log(line: string): void {
 }
 
 function fail(line: string): never {
-  process.stderr.write(`ERROR: ${line}\n`);
-  log(`ERROR: ${line}`);
+  // run.sh sends stdout and stderr to one server.log, so one write is enough.
+  process.stderr.write(`${new Date().toISOString()} ERROR: ${line}\n`);
   process.exit(1);
 }
 

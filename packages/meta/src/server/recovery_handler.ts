@@ -5,6 +5,7 @@
 
 import {
   type MetaServiceDefinition,
+  parseNodeAddress,
   RpcClient,
   ReplicaService,
   type StartRecoveryRequest,
@@ -12,7 +13,8 @@ import {
   type UnaryHandlers,
 } from '../../../proto/src/index.ts';
 import { collectReplicaInfos, type NodeQuery } from '../recovery/collect_replica_infos.ts';
-import { constructRecovery, formatHintMessage } from '../recovery/construct_recovery.ts';
+import { checkRecoveryNodes, constructRecovery, formatHintMessage } from '../recovery/construct_recovery.ts';
+import { fenceBallots } from '../recovery/fence_ballots.ts';
 import { appsRoot } from '../state_store/app_storage.ts';
 import { StateStoreError } from '../state_store/state_store.ts';
 import type { MetaServiceCore } from './meta_service.ts';
@@ -59,6 +61,13 @@ function replicaQuery(metaAddress: string): { query: NodeQuery; close: () => voi
 async function recover(core: MetaServiceCore, req: StartRecoveryRequest): Promise<StartRecoveryResponse> {
   const nodes = Array.isArray(req.recovery_nodes) ? req.recovery_nodes.map(String) : [];
   core.log(`start recovery from ${nodes.length} node(s): ${nodes.join(',')}; skip_bad_nodes=${req.skip_bad_nodes} skip_lost_partitions=${req.skip_lost_partitions}`);
+  // Refuse a bad list before asking anyone (the shell checks too; other clients may not).
+  const malformed = nodes.filter((n) => parseNodeAddress(n) !== n);
+  if (malformed.length > 0) {
+    return { err: 'ERR_INVALID_PARAMETERS', hint_message: malformed.map((n) => `ERROR: node(${n}) is not a host:port address such as 127.0.0.1:34801`).join('\n') };
+  }
+  const listError = checkRecoveryNodes(nodes);
+  if (listError) return { err: listError.err, hint_message: formatHintMessage(listError.hintLines) };
   const started = core.nowMs();
   const { query, close } = replicaQuery(core.config.address);
   let reports;
@@ -78,7 +87,7 @@ async function recover(core: MetaServiceCore, req: StartRecoveryRequest): Promis
     core.log(`recovery refused (${result.outcome}): ${result.err}; still in recovery mode, ZooKeeper untouched`);
     return { err: result.err, hint_message: hint };
   }
-  const tables = { apps: result.apps, partitions: result.partitions };
+  const tables = { apps: result.apps, partitions: fenceBallots(result.partitions, result.candidates) };
   try {
     await core.state.writeInitialTables(tables, pauseForFaultInjection(core));
   } catch (e) {
