@@ -191,26 +191,36 @@ role_port() { [ "$1" = meta ] && echo $((META_PORT_BASE + $2)) || echo $((REPLIC
 
 port_open() { (exec 3<>/dev/tcp/$LOCAL_IP/$1) 2>/dev/null; }
 
-# Start one server and wait until it listens, or report why it died (its last log lines).
+# Start one server and wait until it is up: a replica server once it listens, a meta server once it
+# has decided its mode (serving or recovery). A server that exits instead is reported with its error.
 start_instance() {  # role index
   local role=$1 i=$2 dir="$ONEBOX/$1$2"
   [ -f "$dir/config.ini" ] || die "invalid ${role}_id $i: $dir/config.ini does not exist (start_onebox first)"
   if is_running "$dir/pid"; then log "INFO: $role@$i already running"; return 1; fi
   local port; port=$(role_port "$role" "$i")
   port_open "$port" && die "port $port of $role@$i is already in use by another process"
-  (cd "$dir" && nohup "${NODE_TS[@]}" "$(role_main "$role")" config.ini >>"$dir/server.log" 2>&1 </dev/null & echo $! >"$dir/pid")
-  for _ in $(seq 1 100); do
-    port_open "$port" && { log "INFO: $role@$i started"; return 0; }
+  local offset=0
+  [ -f "$dir/server.log" ] && offset=$(stat -c %s "$dir/server.log")
+  # exec: the pid written is the server's own, so stop_onebox_instance signals the server itself.
+  (cd "$dir" && exec nohup "${NODE_TS[@]}" "$(role_main "$role")" config.ini) >>"$dir/server.log" 2>&1 </dev/null &
+  echo $! >"$dir/pid"
+  for _ in $(seq 1 300); do
+    if [ "$role" = meta ]; then
+      tail -c +$((offset + 1)) "$dir/server.log" 2>/dev/null | grep -qE "meta server .* is (serving|recovery)" \
+        && { log "INFO: $role@$i started"; return 0; }
+    else
+      port_open "$port" && { log "INFO: $role@$i started"; return 0; }
+    fi
     is_running "$dir/pid" || break
     sleep 0.1
   done
   if ! is_running "$dir/pid"; then
-    echo "ERROR: $role@$i exited; last lines of $dir/server.log:" >&2
-    tail -n 3 "$dir/server.log" >&2
+    echo "ERROR: $role@$i exited:" >&2
+    tail -c +$((offset + 1)) "$dir/server.log" | grep -E "ERROR" | tail -n 3 >&2
     rm -f "$dir/pid"
     return 1
   fi
-  log "INFO: $role@$i started (not listening yet)"
+  log "INFO: $role@$i started (still starting up; see $dir/server.log)"
 }
 
 stop_instance() {  # role index signal

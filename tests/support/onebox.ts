@@ -2,7 +2,7 @@
 // Conditions are polled against a deadline and report the last output on timeout (nats.js
 // nst/src/check.ts); no fixed sleeps.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -11,9 +11,21 @@ export const ROOT = new URL('../..', import.meta.url).pathname.replace(/\/$/, ''
 export type Run = { code: number; out: string };
 
 /** Run `./run.sh <args>`; stdout and stderr together. */
-export function runSh(args: string[], input = '', timeoutMs = 300_000): Run {
-  const r = spawnSync(join(ROOT, 'run.sh'), args, { cwd: ROOT, input, encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, FORCE_COLOR: '0' } });
+export function runSh(args: string[], input = '', timeoutMs = 300_000, env: Record<string, string> = {}): Run {
+  const r = spawnSync(join(ROOT, 'run.sh'), args, { cwd: ROOT, input, encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, FORCE_COLOR: '0', ...env } });
   return { code: r.status ?? -1, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
+}
+
+/** Start `./run.sh shell` with piped commands in the background; resolves its output when it exits. */
+export function shellInBackground(commands: string): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(join(ROOT, 'run.sh'), ['shell'], { cwd: ROOT, env: { ...process.env, FORCE_COLOR: '0' } });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('close', (code) => resolve({ code: code ?? -1, out }));
+    child.stdin.end(commands.endsWith('\n') ? commands : `${commands}\n`);
+  });
 }
 
 /** Pipe shell commands into `./run.sh shell`. */
