@@ -1,0 +1,194 @@
+// Server-wide state of a replica server (Pegasus replica_stub.cpp): the replicas it holds, the
+// peer connections, and the config sync loop with the meta server, which doubles as the failure
+// detector's beacon (docs/PROTOCOL.md "config_sync").
+
+import type { AppInfo, ConfigSyncResponse, Gpid, NodeAddress, ReplicaServiceDefinition } from '@pegasus-ts/proto';
+import { ReplicaService, RpcClient, gpidToString } from '@pegasus-ts/proto';
+import type { Log } from './logger.ts';
+import { MetaClient } from './meta_client.ts';
+import type { Replica, ReplicaContext } from './replica.ts';
+import { applyConfig, closeReplica, isMember } from './replica_config.ts';
+import { type DirOptions, createReplica, loadReplicas } from './replica_dirs.ts';
+import { storedAppInfo, writeAppInfo } from './replica_files.ts';
+import { maybeTeach } from './replica_teach.ts';
+
+export type StubOptions = {
+  me: NodeAddress;
+  metaServers: NodeAddress[];
+  dataDir: string;
+  configSyncIntervalMs: number;
+  mutationLogSync: boolean;
+  rpcTimeoutMs: number;
+  idleCommitDelayMs: number;
+  log: Log;
+};
+
+export class ReplicaStub {
+  readonly me: NodeAddress;
+  readonly replicas = new Map<string, Replica>();
+  readonly ctx: ReplicaContext;
+  readonly log: Log;
+  private readonly options: StubOptions;
+  private readonly dirOptions: DirOptions;
+  private readonly meta: MetaClient;
+  private readonly peers = new Map<NodeAddress, RpcClient<ReplicaServiceDefinition>>();
+  private readonly creating = new Map<string, Promise<Replica>>();
+  private stopped = false;
+  private syncLoopDone: Promise<void> = Promise.resolve();
+  private wakeSyncLoop: (() => void) | undefined;
+  private lastSyncProblem = '';
+
+  constructor(options: StubOptions) {
+    this.options = options;
+    this.me = options.me;
+    this.log = options.log;
+    this.meta = new MetaClient(options.metaServers);
+    this.dirOptions = {
+      dataDir: options.dataDir,
+      sync: options.mutationLogSync,
+      nowUs: () => BigInt(Date.now()) * 1000n,
+    };
+    this.ctx = {
+      me: options.me,
+      rpcTimeoutMs: options.rpcTimeoutMs,
+      idleCommitDelayMs: options.idleCommitDelayMs,
+      log: options.log,
+      peer: (address) => this.peer(address),
+      meta: this.meta,
+    };
+  }
+
+  peer(address: NodeAddress): RpcClient<ReplicaServiceDefinition> {
+    let c = this.peers.get(address);
+    if (!c) {
+      c = new RpcClient(ReplicaService, address);
+      this.peers.set(address, c);
+    }
+    return c;
+  }
+
+  /** Loads every replica dir as PS_INACTIVE. Throws DataDirLockedError if another server holds one. */
+  async load(): Promise<void> {
+    for (const r of await loadReplicas(this.ctx, this.dirOptions)) this.replicas.set(r.gpid, r);
+    this.log(`${this.me}: loaded ${this.replicas.size} replicas from ${this.options.dataDir}`);
+  }
+
+  get(pid: Gpid): Replica | undefined {
+    return this.replicas.get(gpidToString(pid));
+  }
+
+  /** The replica of `pid`, created empty at `ballot` if this server has none (one create at a time). */
+  getOrCreate(pid: Gpid, info: AppInfo, ballot: number): Promise<Replica> {
+    if (this.stopped) return Promise.reject(new Error('the replica server is stopping'));
+    const key = gpidToString(pid);
+    const existing = this.replicas.get(key);
+    if (existing) return Promise.resolve(existing);
+    let pending = this.creating.get(key);
+    if (!pending) {
+      pending = createReplica(pid, info, ballot, this.ctx, this.dirOptions).finally(() => this.creating.delete(key));
+      pending.then((r) => this.replicas.set(key, r), () => {});
+      this.creating.set(key, pending);
+    }
+    return pending;
+  }
+
+  startSyncLoop(): void {
+    this.syncLoopDone = this.syncLoop();
+  }
+
+  private async syncLoop(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        await this.syncOnce();
+      } catch (e) {
+        this.log(`BUG: config sync threw: ${e instanceof Error ? e.stack : String(e)}`);
+      }
+      if (this.stopped) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.options.configSyncIntervalMs);
+        this.wakeSyncLoop = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+
+  async syncOnce(): Promise<void> {
+    const stored_replicas = [...this.replicas.values()].map((r) => r.replicaInfo());
+    const res = await this.meta.call('config_sync', { node: this.me, stored_replicas }, this.options.rpcTimeoutMs);
+    if (this.stopped) return;
+    if (!res.ok || res.res.err !== 'ERR_OK') {
+      // ERR_UNDER_RECOVERY or any error: change nothing (pegasus-spec §3.7). Say so once per cause.
+      const problem = res.ok ? `${res.res.err} ${res.res.hint ?? ''}`.trim() : `${res.err} ${res.detail}`;
+      if (problem !== this.lastSyncProblem) this.log(`${this.me}: config_sync answered ${problem}; keeping every replica as it is`);
+      this.lastSyncProblem = problem;
+      return;
+    }
+    if (this.lastSyncProblem !== '') this.log(`${this.me}: config_sync works again`);
+    this.lastSyncProblem = '';
+    await this.applySyncResponse(res.res);
+  }
+
+  private async applySyncResponse(res: ConfigSyncResponse): Promise<void> {
+    const mentioned = new Set<string>();
+    for (const { config, info } of res.partitions ?? []) {
+      const key = gpidToString(config.pid);
+      mentioned.add(key);
+      try {
+        let r = this.replicas.get(key);
+        if (!r && !isMember(config, this.me)) continue;
+        r ??= await this.getOrCreate(config.pid, info, config.ballot);
+        if (this.stopped || r.closed) return;
+        if (config.ballot >= r.ballot) await this.maybeUpdateAppInfo(r, info);
+        await applyConfig(r, config);
+      } catch (e) {
+        this.log(`${this.me}: cannot apply the config of ${key}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    for (const pid of res.replicas_to_close ?? []) {
+      const r = this.get(pid);
+      if (r) closeReplica(r, 'the meta listed it in replicas_to_close');
+    }
+    for (const r of this.replicas.values()) {
+      const serving = r.status === 'PS_PRIMARY' || r.status === 'PS_SECONDARY';
+      if (serving && !mentioned.has(r.gpid)) closeReplica(r, 'the meta no longer lists it for this node');
+    }
+    for (const a of res.learner_assignments ?? []) {
+      const r = this.get(a.pid);
+      if (r) maybeTeach(r, a.learner, a.ballot).catch((e: unknown) => this.log(`BUG: teaching threw: ${String(e)}`));
+    }
+  }
+
+  /** Pegasus rewrites .app-info when the meta's app info changes (a rename, max_replica_count). */
+  private async maybeUpdateAppInfo(r: Replica, info: AppInfo): Promise<void> {
+    const next = storedAppInfo(info);
+    if (_appInfoKey(next) === _appInfoKey(r.info)) return;
+    r.info = next;
+    await writeAppInfo(r.dir, next);
+    r.log(`app info updated: name ${next.app_name}, max_replica_count ${next.max_replica_count}`);
+  }
+
+  /**
+   * Stops syncing and closes every replica. `closeConnections: false` leaves the gRPC clients open
+   * for a process that exits right after (see ReplicaServerHandle.closeForExit).
+   */
+  async stop(options: { closeConnections: boolean }): Promise<void> {
+    this.stopped = true;
+    this.wakeSyncLoop?.();
+    this.meta.close();
+    await this.syncLoopDone;
+    await Promise.allSettled([...this.creating.values()]);
+    if (options.closeConnections) {
+      for (const c of this.peers.values()) c.close();
+      this.peers.clear();
+    }
+    await Promise.all([...this.replicas.values()].map((r) => r.close()));
+  }
+}
+
+/** Field order independent comparison key of a stored app info. */
+function _appInfoKey(info: AppInfo): string {
+  const envs = Object.keys(info.envs).sort().map((k) => [k, info.envs[k]]);
+  return JSON.stringify([info.app_name, info.app_type, info.app_id, info.partition_count, info.max_replica_count, info.is_stateful, info.create_second, envs]);
+}
