@@ -1,0 +1,145 @@
+// Goal: every "Common Issues and Solutions" case of the seed, on a real onebox, where Pegasus
+// core-dumps we refuse with one clear line; each case ends by counting the keys written before.
+// Method: one operator session (4 replica servers, so that a stopped fourth one holds replicas as in
+// the seed's example), moving cluster_root to a fresh path for each recovery round.
+
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { bench, eventually, foundCount, ok, requireNoOnebox, ROOT, runSh, sed, shell, shellInBackground, writeNodeList } from '../support/onebox.ts';
+
+const N = 4000;
+const META = 'onebox/meta1/config.ini';
+const ALL = ['127.0.0.1:34801', '127.0.0.1:34802', '127.0.0.1:34803', '127.0.0.1:34804'];
+let root = '/pegasus/onebox';
+
+test.before(() => requireNoOnebox());
+test.after(() => {
+  runSh(['stop_onebox']);
+});
+
+function restartMeta(): { code: number; out: string } {
+  runSh(['stop_onebox_instance', '-m', '1']);
+  return runSh(['start_onebox_instance', '-m', '1']);
+}
+
+function moveRoot(to: string): void {
+  sed(META, `${root}/`, `${to}/`);
+  root = to;
+}
+
+function setFlag(on: boolean): void {
+  sed(META, `recover_from_replica_server = ${!on}`, `recover_from_replica_server = ${on}`);
+}
+
+function countKeys(): number {
+  const r = ok(bench(`--app_name temp -t readrandom_pegasus -n ${N}`), 'readrandom');
+  return foundCount(r)!.found;
+}
+
+test('setup: 4 replica servers, table temp, N rows', () => {
+  ok(runSh(['clear_onebox']), 'clear_onebox');
+  ok(runSh(['start_onebox', '-m', '1', '-r', '4', '-w']), 'start_onebox -r 4');
+  ok(bench(`--app_name temp -t fillseq_pegasus -n ${N}`), 'fillseq');
+});
+
+test('recovery to a non-empty zookeeper node: the meta refuses (Pegasus core-dumps)', () => {
+  setFlag(true);
+  const r = restartMeta();
+  assert.is.not(r.code, 0, r.out);
+  assert.match(r.out, 'recover_from_replica_server = true');
+  assert.match(r.out, `${root}/127.0.0.1/apps`);
+  setFlag(false);
+  ok(restartMeta(), 'restart meta with the flag back off');
+  assert.is(countKeys(), N);
+});
+
+test('forgetting to set recover_from_replica_server: refuse, touch nothing (Pegasus core-dumps)', () => {
+  moveRoot('/pegasus/onebox_forgot');
+  const r = restartMeta();
+  assert.is.not(r.code, 0, r.out);
+  assert.match(r.out, 'metadata looks lost');
+  assert.match(r.out, 'recover_from_replica_server = true');
+});
+
+test('a replica server that cannot be reached: ERR_TRY_AGAIN, then --skip_bad_nodes', async () => {
+  moveRoot('/pegasus/onebox_recovery');
+  setFlag(true);
+  ok(restartMeta(), 'meta in recovery mode');
+  ok(runSh(['stop_onebox_instance', '-r', '4']), 'stop replica 4');
+  writeNodeList('recover_node_list', ALL);
+  const failed = shell('recover -f recover_node_list');
+  assert.match(failed.out, 'Recover result: ERR_TRY_AGAIN');
+  assert.match(failed.out, 'ERROR: collect app and replica info from node(127.0.0.1:34804) failed with err(ERR_NETWORK_FAILURE), you can skip it by set skip_bad_nodes option');
+  assert.match(shell('ls').out, 'list apps failed, error=ERR_UNDER_RECOVERY');
+  const skipped = ok(shell('recover -f recover_node_list --skip_bad_nodes'), 'recover -b');
+  assert.match(skipped, 'Skip bad nodes: true');
+  assert.match(skipped, 'Recover result: ERR_OK');
+  assert.match(skipped, 'WARNING: collect app and replica info from node(127.0.0.1:34804) failed with err(ERR_NETWORK_FAILURE), skip the bad node');
+  assert.match(skipped, /WARNING: partition\(1\.\d\) only collects 2\/3 of replicas, may lost data/);
+  assert.is(countKeys(), N);
+  ok(runSh(['start_onebox_instance', '-r', '4']), 'replica 4 back');
+});
+
+/** The directories of one partition's replicas on every replica server (ignored suffixes excluded). */
+function replicaDirsOf(gpid: string): string[] {
+  const dirs: string[] = [];
+  for (let i = 1; i <= 4; i++) {
+    const reps = join(ROOT, 'onebox', `replica${i}`, 'data/replica/reps');
+    if (!existsSync(reps)) continue;
+    for (const name of readdirSync(reps)) if (name.startsWith(`${gpid}.`) && !/\.(err|gar|tmp|ori|bak)$/.test(name)) dirs.push(join(reps, name));
+  }
+  return dirs;
+}
+
+test('a partition with 1 of 3 replicas, and one with none: warnings, ERR_TRY_AGAIN, then --skip_lost_partitions', async () => {
+  for (const r of ['1', '2', '3', '4']) runSh(['stop_onebox_instance', '-r', r]);
+  // Hide replicas the way an operator would lose them: move the directories aside (".bak" is ignored).
+  const one = replicaDirsOf('1.0');
+  for (const d of one.slice(1)) renameSync(d, `${d}.bak`);
+  const none = replicaDirsOf('1.1');
+  for (const d of none) renameSync(d, `${d}.bak`);
+  for (const r of ['1', '2', '3', '4']) ok(runSh(['start_onebox_instance', '-r', r]), `start replica ${r}`);
+  moveRoot('/pegasus/onebox_recovery2');
+  ok(restartMeta(), 'meta in recovery mode at a new root');
+  const failed = shell('recover -f recover_node_list');
+  assert.match(failed.out, 'Recover result: ERR_TRY_AGAIN');
+  assert.match(failed.out, 'ERROR: partition(1.1) has no replica collected, you can force recover it by set skip_lost_partitions option');
+  const forced = ok(shell('recover -f recover_node_list --skip_lost_partitions'), 'recover -l');
+  assert.match(forced, 'Recover result: ERR_OK');
+  assert.match(forced, 'WARNING: partition(1.0) only collects 1/3 of replicas, may lost data');
+  assert.match(forced, 'WARNING: partition(1.1) has no replica collected, force recover the lost partition to empty');
+  const found = countKeys();
+  // Partition 1.1 came back empty and every other partition is whole.
+  assert.ok(found < N && found > N * 0.75, `found ${found} of ${N}`);
+  for (const d of [...one.slice(1), ...none]) assert.ok(existsSync(`${d}.bak`), `${d}.bak kept`);
+  await eventually('1.1 writable again', () => {
+    const r = shell('use temp\nset lost_partition_probe s v\nget lost_partition_probe s');
+    return { done: r.out.includes('"v"') || r.out.includes('v\n'), detail: r.out };
+  }, 60_000);
+});
+
+test('the meta killed with -9 in the middle of writing: the next start cleans up, a plain re-run works', async () => {
+  const before = countKeys();
+  moveRoot('/pegasus/onebox_recovery3');
+  runSh(['stop_onebox_instance', '-m', '1']);
+  // Fault injection: the meta pauses right after writing the "lock" marker.
+  ok(runSh(['start_onebox_instance', '-m', '1'], '', 60_000, { PEGASUS_TS_PAUSE_AFTER_RECOVERY_LOCK_MS: '60000' }), 'meta with fault injection');
+  const pending = shellInBackground('recover -f recover_node_list -w 90');
+  const log = join(ROOT, 'onebox/meta1/server.log');
+  await eventually('the meta paused after the lock marker', () => {
+    const text = readFileSync(log, 'utf8');
+    return { done: text.includes('fault injection: pausing'), detail: text.slice(-500) };
+  }, 60_000, 200);
+  ok(runSh(['stop_onebox_instance', '-m', '1', '--kill9']), 'kill -9 meta');
+  const interrupted = await pending;
+  assert.not.match(interrupted.out, 'Recover result: ERR_OK');
+  ok(runSh(['start_onebox_instance', '-m', '1']), 'meta restarted');
+  assert.match(readFileSync(log, 'utf8'), 'carried the "lock" marker');
+  assert.match(shell('ls').out, 'list apps failed, error=ERR_UNDER_RECOVERY');
+  assert.match(ok(shell('recover -f recover_node_list'), 're-run'), 'Recover result: ERR_OK');
+  assert.is(countKeys(), before);
+});
+
+test.run();
