@@ -2,6 +2,8 @@
 // style (`-t fillseq_pegasus -n 10000`) and today's run.sh bench (`--type ... --num ...`)
 // (pegasus-spec §6.3; docs/decisions.md).
 
+import { APP_NAME_CHARS, isValidAppName } from '../packages/proto/src/index.ts';
+
 export const BENCH_TYPES = ['fillseq_pegasus', 'fillrandom_pegasus', 'readrandom_pegasus', 'deleterandom_pegasus'] as const;
 export type BenchType = (typeof BENCH_TYPES)[number];
 
@@ -88,7 +90,7 @@ function _knownOption(name: string): boolean {
 /** Set one option; returns what is wrong with the value, if anything. */
 function _apply(options: BenchOptions, name: string, value: string): string | undefined {
   if (name === '--app_name') {
-    if (!/^[0-9a-zA-Z.:_]+$/.test(value)) return `invalid app name "${value}": only 0-9a-zA-Z.:_ are valid`;
+    if (!isValidAppName(value)) return `invalid app name "${value}": only ${APP_NAME_CHARS} are valid`;
     options.appName = value;
   } else if (name === '--cluster') {
     options.cluster = value;

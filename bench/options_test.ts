@@ -33,7 +33,7 @@ test('refused command lines', () => {
     ['-n 0',                            'ERROR: invalid value "0" for -n: expected an integer >= 1'],
     ['--num 1e3',                       'ERROR: invalid value "1e3" for --num: expected an integer >= 1'],
     ['--thread_num -1',                 'ERROR: invalid value "-1" for --thread_num: expected an integer >= 1'],
-    ['--app_name a/b',                  'ERROR: invalid app name "a/b": only 0-9a-zA-Z.:_ are valid'],
+    ['--app_name a/b',                  'ERROR: invalid app name "a/b": only 0-9a-zA-Z.:_- are valid'],
     ['-n 100000 --hashkey_size 4',      'ERROR: --hashkey_size 4 is too small for 100000 keys (needs 5)'],
     ['-n 50 --thread_num 3 --sortkey_size 2', 'ERROR: --sortkey_size 2 is too small for 150 keys (needs 3)'],
   ];

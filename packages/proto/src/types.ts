@@ -95,3 +95,14 @@ export function parseNodeAddress(text: string): NodeAddress | undefined {
   if (port < 1 || port > 65535) return undefined;
   return `${m[1]}:${port}`;
 }
+
+/**
+ * Valid table names: Pegasus's valid_app_char (0-9 a-z A-Z . : _) plus '-', because metadata
+ * recovery renames a conflicting table to `{name}-{id}` (the seed's spelling; docs/decisions.md),
+ * and that name must stay usable from the shell and the bench.
+ */
+export const APP_NAME_CHARS = '0-9a-zA-Z.:_-';
+
+export function isValidAppName(name: string): boolean {
+  return name.length > 0 && name.length <= 128 && /^[0-9a-zA-Z.:_-]+$/.test(name);
+}

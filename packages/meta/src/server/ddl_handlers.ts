@@ -20,9 +20,9 @@ import type {
   RecallAppResponse,
   UnaryHandlers,
 } from '../../../proto/src/index.ts';
+import { isValidAppName } from '../../../proto/src/index.ts';
 import type { MetaServiceCore } from './meta_service.ts';
 
-const APP_NAME = /^[A-Za-z0-9_.\-:]{1,128}$/;
 
 export function ddlHandlers(core: MetaServiceCore): UnaryHandlers<MetaServiceDefinition> {
   return {
@@ -80,7 +80,7 @@ async function createApp(core: MetaServiceCore, req: CreateAppRequest): Promise<
   const refused = core.guard();
   if (refused) return { ...refused, appid: 0 };
   const { partition_count: pcount, replica_count: rcount } = req.options;
-  if (!APP_NAME.test(req.app_name)) return { err: 'ERR_INVALID_PARAMETERS', hint: `invalid table name "${req.app_name}"`, appid: 0 };
+  if (!isValidAppName(req.app_name)) return { err: 'ERR_INVALID_PARAMETERS', hint: `invalid table name "${req.app_name}"`, appid: 0 };
   if (!Number.isInteger(pcount) || pcount < 1 || pcount > 1024) return { err: 'ERR_INVALID_PARAMETERS', hint: `partition_count ${pcount} must be 1..1024`, appid: 0 };
   if (!Number.isInteger(rcount) || rcount < 1 || rcount > 10) return { err: 'ERR_INVALID_PARAMETERS', hint: `replica_count ${rcount} must be 1..10`, appid: 0 };
   const existing = core.state.appByName(req.app_name);

@@ -12,10 +12,8 @@ const OPTIONS: OptionSpec[] = [
   { short: 'f', long: 'fail_if_exist', takesValue: false },
 ];
 
-/** Pegasus's valid_app_char: 0-9 a-z A-Z . : _ */
-export function isValidAppName(name: string): boolean {
-  return /^[0-9a-zA-Z.:_]+$/.test(name);
-}
+export { isValidAppName } from '../../../proto/src/index.ts';
+import { isValidAppName } from '../../../proto/src/index.ts';
 
 export async function create(ctx: ShellContext, args: string[]): Promise<CommandStatus> {
   const parsed = getopt(args, OPTIONS);
