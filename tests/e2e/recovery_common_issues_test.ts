@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { bench, eventually, foundCount, ok, requireNoOnebox, ROOT, runSh, sed, shell, shellInBackground, writeNodeList } from '../support/onebox.ts';
 
 const N = 4000;
+/** N rows from 4 bench threads (disjoint keys), to keep the suite short. */
+const ROWS = `--app_name temp -n ${N / 4} --thread_num 4`;
 const META = 'onebox/meta1/config.ini';
 const ALL = ['127.0.0.1:34801', '127.0.0.1:34802', '127.0.0.1:34803', '127.0.0.1:34804'];
 let root = '/pegasus/onebox';
@@ -34,14 +36,14 @@ function setFlag(on: boolean): void {
 }
 
 function countKeys(): number {
-  const r = ok(bench(`--app_name temp -t readrandom_pegasus -n ${N}`), 'readrandom');
+  const r = ok(bench(`${ROWS} -t readrandom_pegasus`), 'readrandom');
   return foundCount(r)!.found;
 }
 
 test('setup: 4 replica servers, table temp, N rows', () => {
   ok(runSh(['clear_onebox']), 'clear_onebox');
   ok(runSh(['start_onebox', '-m', '1', '-r', '4', '-w']), 'start_onebox -r 4');
-  ok(bench(`--app_name temp -t fillseq_pegasus -n ${N}`), 'fillseq');
+  ok(bench(`${ROWS} -t fillseq_pegasus`), 'fillseq');
 });
 
 test('recovery to a non-empty zookeeper node: the meta refuses (Pegasus core-dumps)', () => {

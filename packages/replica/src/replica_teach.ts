@@ -5,7 +5,11 @@
 //    last_prepared_decree U on, then streams either its log after N's committed decree or a
 //    checkpoint (rows from a LevelDB snapshot, then the decree they stand at) followed by the log,
 //    up to U. Live prepares carry everything after U, so N's log has no gap.
-// 3. The stream done, the primary asks the meta to upgrade N to secondary and adopts the answer.
+//    A full copy is chosen when N has nothing (-1), is ahead of the primary, or needs decrees the
+//    primary's log no longer has (it learned by full copy itself). Each `mutations` chunk carries
+//    the primary's last_committed_decree in `decree`, so N commits as it goes.
+// 3. The stream done, the primary checks that N reports the streamed decrees (query_replica_info),
+//    asks the meta to upgrade N to secondary (CT_UPGRADE_TO_SECONDARY) and adopts the answer.
 
 import type * as grpc from '@grpc/grpc-js';
 import type { ErrorCode, LearnChunk, LearnRequest, NodeAddress } from '@pegasus-ts/proto';
