@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { bench, eventually, foundCount, ok, requireNoOnebox, ROOT, runSh, sed, shell, shellInBackground, writeNodeList } from '../support/onebox.ts';
 
-const N = 4000;
+const N = 2000;
 /** N rows from 4 bench threads (disjoint keys), to keep the suite short. */
 const ROWS = `--app_name temp -n ${N / 4} --thread_num 4`;
 const META = 'onebox/meta1/config.ini';
