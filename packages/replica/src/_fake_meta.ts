@@ -15,8 +15,8 @@ import type {
   ReplicaInfo,
   UpdatePartitionConfigurationRequest,
   UpdatePartitionConfigurationResponse,
-} from '@pegasus-ts/proto';
-import { MetaService, gpidToString, startRpcServer } from '@pegasus-ts/proto';
+} from '../../proto/src/index.ts';
+import { MetaService, gpidToString, startRpcServer } from '../../proto/src/index.ts';
 
 export type LearnerAssignment = { pid: Gpid; learner: NodeAddress };
 

@@ -3,7 +3,7 @@
 
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { ConfigReader, type NodeAddress, parseIni, parseNodeAddress } from '@pegasus-ts/proto';
+import { ConfigReader, type NodeAddress, parseIni, parseNodeAddress } from '../../proto/src/index.ts';
 
 export type ReplicaServerConfig = {
   /** This node's identity, `primary_interface:ports`. */

@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ReplicaService, RpcClient } from '@pegasus-ts/proto';
+import { ReplicaService, RpcClient } from '../../proto/src/index.ts';
 import { FakeMeta } from './_fake_meta.ts';
 import { bytes, randomPort, text, waitFor } from './_test_cluster.ts';
 

@@ -13,7 +13,7 @@ import {
   type UpdatePartitionConfigurationRequest,
   type UpdatePartitionConfigurationResponse,
   parseNodeAddress,
-} from '@pegasus-ts/proto';
+} from '../../proto/src/index.ts';
 
 /** The meta RPCs a replica server makes: request and response types. */
 type _MetaCalls = {

@@ -14,8 +14,8 @@ import type {
   ReplicaInfo,
   ReplicaServiceDefinition,
   RpcClient,
-} from '@pegasus-ts/proto';
-import { gpidToString } from '@pegasus-ts/proto';
+} from '../../proto/src/index.ts';
+import { gpidToString } from '../../proto/src/index.ts';
 import type { Log } from './logger.ts';
 import type { MetaClient } from './meta_client.ts';
 import { writeInitInfo } from './replica_files.ts';

@@ -6,8 +6,8 @@
 // always sees decrees in order. A decree commits once the primary's log and every *secondary* (not
 // learner) hold it; commits are applied to the rows strictly in decree order.
 
-import type { ClientWriteRequest, ClientWriteResponse, Mutation, PartitionStatus, PrepareResponse, CallResult } from '@pegasus-ts/proto';
-import { encodePegasusKey } from '@pegasus-ts/proto';
+import type { ClientWriteRequest, ClientWriteResponse, Mutation, PartitionStatus, PrepareResponse, CallResult } from '../../proto/src/index.ts';
+import { encodePegasusKey } from '../../proto/src/index.ts';
 import type { PrepareTarget, Replica } from './replica.ts';
 import {
   type BatchOp,

@@ -3,7 +3,7 @@
 // ballot. Role follows the config: PS_PRIMARY if `primary` is this node, PS_SECONDARY if it is
 // among `secondaries`, else PS_INACTIVE (the meta lists only partitions the node serves).
 
-import type { NodeAddress, PartitionConfiguration, PartitionStatus } from '@pegasus-ts/proto';
+import type { NodeAddress, PartitionConfiguration, PartitionStatus } from '../../proto/src/index.ts';
 import type { Replica } from './replica.ts';
 import { dropTarget, logLocally, newTarget, pumpAll, stepDown, tryCommit } from './replica_2pc.ts';
 

@@ -4,7 +4,7 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { PartitionConfiguration, PartitionStatus } from '@pegasus-ts/proto';
+import type { PartitionConfiguration, PartitionStatus } from '../../proto/src/index.ts';
 import { decideConfig, isMember } from './replica_config.ts';
 import { type PrepareVerdict, judgePrepare } from './replica_prepare.ts';
 

@@ -6,7 +6,7 @@
 
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import type { AppInfo, Gpid } from '@pegasus-ts/proto';
+import type { AppInfo, Gpid } from '../../proto/src/index.ts';
 import { Replica, type ReplicaContext } from './replica.ts';
 import {
   RDB_SUBDIR,

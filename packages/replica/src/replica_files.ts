@@ -5,7 +5,7 @@
 
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import type { AppInfo, Gpid } from '@pegasus-ts/proto';
+import type { AppInfo, Gpid } from '../../proto/src/index.ts';
 
 export const APP_INFO_FILE = '.app-info';
 export const INIT_INFO_FILE = '.init-info';

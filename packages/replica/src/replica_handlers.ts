@@ -3,8 +3,8 @@
 // the meta's state (metadata recovery depends on them, pegasus-spec §3.1).
 
 import type * as grpc from '@grpc/grpc-js';
-import type { AppInfo, Gpid, LearnChunk, LearnRequest, ReplicaServiceDefinition, UnaryHandlers } from '@pegasus-ts/proto';
-import { INVALID_BALLOT } from '@pegasus-ts/proto';
+import type { AppInfo, Gpid, LearnChunk, LearnRequest, ReplicaServiceDefinition, UnaryHandlers } from '../../proto/src/index.ts';
+import { INVALID_BALLOT } from '../../proto/src/index.ts';
 import { clientWrite } from './replica_2pc.ts';
 import { onAddLearner } from './replica_learn.ts';
 import { onCommit, onPrepare } from './replica_prepare.ts';

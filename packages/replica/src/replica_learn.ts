@@ -8,7 +8,7 @@
 // A full copy first wipes rows and log, under a `learning` marker: if the server dies mid-copy,
 // the replica reloads as holding nothing (decrees 0) and asks for a full copy again.
 
-import type { AddLearnerRequest, AddLearnerResponse, LearnChunk, NodeAddress } from '@pegasus-ts/proto';
+import type { AddLearnerRequest, AddLearnerResponse, LearnChunk, NodeAddress } from '../../proto/src/index.ts';
 import type { Replica } from './replica.ts';
 import { stepDown } from './replica_2pc.ts';
 import { appendEntries } from './replica_prepare.ts';

@@ -5,8 +5,8 @@
 //   request ballot >  mine                      -> adopt it (a primary steps down first)
 // A prepare never makes a replica a secondary: only the meta's config assigns roles.
 
-import type { CommitRequest, CommitResponse, Mutation, PartitionStatus, PrepareRequest, PrepareResponse } from '@pegasus-ts/proto';
-import { INVALID_BALLOT } from '@pegasus-ts/proto';
+import type { CommitRequest, CommitResponse, Mutation, PartitionStatus, PrepareRequest, PrepareResponse } from '../../proto/src/index.ts';
+import { INVALID_BALLOT } from '../../proto/src/index.ts';
 import type { Replica } from './replica.ts';
 import { commitOps, stepDown, storageFailed } from './replica_2pc.ts';
 import { type BatchOp, type LogEntry, MARKER_LAST_PREPARED_DECREE, logEntryOp, logKey, markerOp } from './storage_format.ts';

@@ -1,8 +1,8 @@
 // Reads: `client_read` (primary only, once it serves) and `partition_digest` (any status; for
 // verification and tests: compares the committed rows of replicas).
 
-import type { ClientReadRequest, ClientReadResponse, PartitionDigestResponse } from '@pegasus-ts/proto';
-import { INVALID_BALLOT, encodePegasusKey } from '@pegasus-ts/proto';
+import type { ClientReadRequest, ClientReadResponse, PartitionDigestResponse } from '../../proto/src/index.ts';
+import { INVALID_BALLOT, encodePegasusKey } from '../../proto/src/index.ts';
 import type { Replica } from './replica.ts';
 import { isServing } from './replica_2pc.ts';
 import { dataKey } from './storage_format.ts';

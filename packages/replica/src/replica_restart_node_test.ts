@@ -15,7 +15,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { ReplicaInfo } from '@pegasus-ts/proto';
+import type { ReplicaInfo } from '../../proto/src/index.ts';
 import { TestCluster, waitFor } from './_test_cluster.ts';
 
 const P = { app_id: 1, partition_index: 0 };

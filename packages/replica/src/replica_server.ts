@@ -3,8 +3,8 @@
 // mistake on the same config stops at ERR_ADDRESS_ALREADY_USED and never opens the data.
 
 import type * as grpc from '@grpc/grpc-js';
-import type { ErrorCode, NodeAddress, ReplicaInfo } from '@pegasus-ts/proto';
-import { ReplicaService, startRpcServer } from '@pegasus-ts/proto';
+import type { ErrorCode, NodeAddress, ReplicaInfo } from '../../proto/src/index.ts';
+import { ReplicaService, startRpcServer } from '../../proto/src/index.ts';
 import { type Log, stdoutLog } from './logger.ts';
 import { DataDirLockedError } from './replica_dirs.ts';
 import { replicaHandlers } from './replica_handlers.ts';

@@ -6,7 +6,7 @@
 // loss or kernel crash. `mutation_log_sync = true` makes every batch `sync: true`.
 
 import { Level } from 'level';
-import { crc32 } from '@pegasus-ts/proto';
+import { crc32 } from '../../proto/src/index.ts';
 import { BatchWriter } from './batch_writer.ts';
 import {
   type BatchOp,

@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { AppInfo } from '@pegasus-ts/proto';
+import type { AppInfo } from '../../proto/src/index.ts';
 import { MetaClient } from './meta_client.ts';
 import type { ReplicaContext } from './replica.ts';
 import { DataDirLockedError, createReplica, loadReplicas, repsDir } from './replica_dirs.ts';

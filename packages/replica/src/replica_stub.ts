@@ -2,8 +2,8 @@
 // peer connections, and the config sync loop with the meta server, which doubles as the failure
 // detector's beacon (docs/PROTOCOL.md "config_sync").
 
-import type { AppInfo, ConfigSyncResponse, Gpid, NodeAddress, ReplicaServiceDefinition } from '@pegasus-ts/proto';
-import { ReplicaService, RpcClient, gpidToString } from '@pegasus-ts/proto';
+import type { AppInfo, ConfigSyncResponse, Gpid, NodeAddress, ReplicaServiceDefinition } from '../../proto/src/index.ts';
+import { ReplicaService, RpcClient, gpidToString } from '../../proto/src/index.ts';
 import type { Log } from './logger.ts';
 import { MetaClient } from './meta_client.ts';
 import type { Replica, ReplicaContext } from './replica.ts';

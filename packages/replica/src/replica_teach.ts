@@ -12,7 +12,7 @@
 //    asks the meta to upgrade N to secondary (CT_UPGRADE_TO_SECONDARY) and adopts the answer.
 
 import type * as grpc from '@grpc/grpc-js';
-import type { ErrorCode, LearnChunk, LearnRequest, NodeAddress } from '@pegasus-ts/proto';
+import type { ErrorCode, LearnChunk, LearnRequest, NodeAddress } from '../../proto/src/index.ts';
 import type { Replica, TeachState } from './replica.ts';
 import { dropTarget, isServing, newTarget, toMutation } from './replica_2pc.ts';
 import { applyConfig } from './replica_config.ts';

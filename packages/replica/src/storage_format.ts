@@ -9,7 +9,7 @@
 // `batch` make "log entry + marker" or "rows + last_committed_decree" atomic, which is what makes
 // a replica's state after a crash always one of the states it passed through.
 
-import type { MutationOp } from '@pegasus-ts/proto';
+import type { MutationOp } from '../../proto/src/index.ts';
 
 export const DATA_PREFIX = 0x64; // 'd'
 export const LOG_PREFIX = 0x6c; // 'l'
