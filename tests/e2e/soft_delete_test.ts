@@ -6,7 +6,9 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { bench, eventually, foundCount, ok, requireNoOnebox, runSh, sed, shell, writeNodeList } from '../support/onebox.ts';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { bench, eventually, foundCount, ok, requireNoOnebox, ROOT, runSh, sed, shell, writeNodeList } from '../support/onebox.ts';
 
 test.before(() => requireNoOnebox());
 test.after(() => {
@@ -51,6 +53,30 @@ test('recall before expiry brings a dropped table back with its data', async () 
   assert.is(foundCount(ok(bench('--app_name r -n 50 --thread_num 4 -t readrandom_pegasus'), 'read r'))!.found, 200);
 });
 
+/** Plain (not .gar/.err) replica dirs of table `appId` on every replica server. */
+function replicaDirs(appId: number): string[] {
+  const out: string[] = [];
+  for (const i of [1, 2, 3]) {
+    const reps = join(ROOT, 'onebox', `replica${i}`, 'data/replica/reps');
+    if (existsSync(reps)) out.push(...readdirSync(reps).filter((n) => n.startsWith(`${appId}.`) && n.endsWith('.pegasus')));
+  }
+  return out;
+}
+
+test('after the retention expires the replica servers delete the data; it stays dropped', async () => {
+  ok(shell('create g -p 2 -r 3'), 'create g');
+  ok(bench('--app_name g -n 25 --thread_num 4 -t fillseq_pegasus'), 'fill g');
+  const id = idOf(shell('ls').out, 'g');
+  assert.is(replicaDirs(id).length, 6);
+  ok(shell('drop g --reserve_seconds 2'), 'drop g');
+  await eventually('g replicas removed from disk', () => {
+    const left = replicaDirs(id);
+    return { done: left.length === 0, detail: left.join(' ') };
+  }, 60_000);
+  assert.match(shell('ls -a').out, /DROPPED\s+g\s/);
+  assert.match(shell(`recall ${id}`).out, 'failed');
+});
+
 test('recovery brings the dropped t back as t-<old id>; the newer t keeps the name', async () => {
   sed('onebox/meta1/config.ini', '/pegasus/onebox', '/pegasus/onebox_recovery');
   sed('onebox/meta1/config.ini', 'recover_from_replica_server = false', 'recover_from_replica_server = true');
@@ -66,6 +92,7 @@ test('recovery brings the dropped t back as t-<old id>; the newer t keeps the na
   assert.is(found(NEW), 500);
   assert.is(found(OLD.replace('--app_name t', `--app_name t-${oldId}`)), 1000);
   assert.is(found(OLD), 0);
+  assert.not.match(ls, /\sg\s/); // g's data expired before the loss: it does not come back
 });
 
 test.run();

@@ -66,6 +66,11 @@ export type ConfigSyncResponse = {
   learner_assignments: { pid: Gpid; learner: NodeAddress; ballot: number }[];
   /** Replicas this node must close (not delete): the meta does not assign them to it. */
   replicas_to_close: Gpid[];
+  /**
+   * Replicas of dropped tables whose retention has expired: the node deletes their data (Pegasus:
+   * gc_replicas in the config sync reply). Absent in answers from older metas: treat as empty.
+   */
+  replicas_to_remove?: Gpid[];
 };
 
 export type ConfigType =

@@ -4,6 +4,7 @@
 
 import type { AppInfo, ConfigSyncResponse, Gpid, NodeAddress, ReplicaServiceDefinition } from '../../proto/src/index.ts';
 import { ReplicaService, RpcClient, gpidToString } from '../../proto/src/index.ts';
+import { promises as fs } from 'node:fs';
 import type { Log } from './logger.ts';
 import { MetaClient } from './meta_client.ts';
 import type { Replica, ReplicaContext } from './replica.ts';
@@ -150,6 +151,10 @@ export class ReplicaStub {
       const r = this.get(pid);
       if (r) closeReplica(r, 'the meta listed it in replicas_to_close');
     }
+    for (const pid of res.replicas_to_remove ?? []) {
+      const r = this.get(pid);
+      if (r) await this.removeExpiredReplica(r);
+    }
     for (const r of this.replicas.values()) {
       const serving = r.status === 'PS_PRIMARY' || r.status === 'PS_SECONDARY';
       if (serving && !mentioned.has(r.gpid)) closeReplica(r, 'the meta no longer lists it for this node');
@@ -157,6 +162,26 @@ export class ReplicaStub {
     for (const a of res.learner_assignments ?? []) {
       const r = this.get(a.pid);
       if (r) maybeTeach(r, a.learner, a.ballot).catch((e: unknown) => this.log(`BUG: teaching threw: ${String(e)}`));
+    }
+  }
+
+  /**
+   * A dropped table's retention has expired (the meta decides, from the drop time it stores): close
+   * the replica, rename its dir to `<dir>.<now_us>.gar` (ignored at load, so a restart cannot
+   * resurrect it), then delete it. Pegasus keeps `.gar` dirs another
+   * gc_disk_garbage_replica_interval_seconds; we delete at once.
+   */
+  private async removeExpiredReplica(r: Replica): Promise<void> {
+    if (r.status === 'PS_PRIMARY' || r.status === 'PS_SECONDARY' || r.learning) return;
+    this.replicas.delete(r.gpid);
+    await r.close();
+    const garbage = `${r.dir}.${this.dirOptions.nowUs()}.gar`;
+    try {
+      await fs.rename(r.dir, garbage);
+      await fs.rm(garbage, { recursive: true, force: true });
+      this.log(`${this.me}: removed replica ${r.gpid}: its dropped table's retention expired`);
+    } catch (e) {
+      this.log(`${this.me}: cannot remove replica ${r.gpid} (${r.dir}): ${e instanceof Error ? e.message : String(e)}`);
     }
   }
 

@@ -29,8 +29,17 @@ export type ConfigSyncAnswer = Omit<ConfigSyncResponse, 'err' | 'hint'> & {
   unknown: { pid: Gpid; ballot: number; reason: string }[];
 };
 
-export function answerConfigSync(tables: ClusterTables, node: NodeAddress, stored: ReplicaInfo[]): ConfigSyncAnswer {
-  const answer: ConfigSyncAnswer = { partitions: [], learner_assignments: [], replicas_to_close: [], unknown: [] };
+/**
+ * Soft delete's retention rule (Pegasus: server_state::on_config_sync, pegasus-spec §3.6): a
+ * dropped table's replicas are kept until `expire_second`; an expire time of 0 means "never
+ * collect" (safety). Unlike Pegasus we do not also require meta_function_level lively.
+ */
+export function isRetentionExpired(info: AppInfo, nowSeconds: number): boolean {
+  return info.status === 'AS_DROPPED' && info.expire_second > 0 && info.expire_second < nowSeconds;
+}
+
+export function answerConfigSync(tables: ClusterTables, node: NodeAddress, stored: ReplicaInfo[], nowSeconds: number): ConfigSyncAnswer {
+  const answer: ConfigSyncAnswer = { partitions: [], learner_assignments: [], replicas_to_close: [], replicas_to_remove: [], unknown: [] };
   for (const [appId, pcs] of tables.partitions) {
     const info = tables.apps.get(appId);
     if (!info || info.status !== 'AS_AVAILABLE') continue;
@@ -52,7 +61,8 @@ export function answerConfigSync(tables: ClusterTables, node: NodeAddress, store
     const active = r.status !== 'PS_INACTIVE' && r.status !== 'PS_ERROR';
     // A dropped table's replicas close but keep their data until the retention ends (soft delete).
     if (info.status !== 'AS_AVAILABLE') {
-      if (active) answer.replicas_to_close.push(r.pid);
+      if (isRetentionExpired(info, nowSeconds)) answer.replicas_to_remove!.push(r.pid);
+      else if (active) answer.replicas_to_close.push(r.pid);
       continue;
     }
     if (pc.primary === node || pc.secondaries.includes(node)) continue;

@@ -168,13 +168,13 @@ export class MetaServiceCore {
   }
 
   private async onConfigSync(req: ConfigSyncRequest): Promise<ConfigSyncResponse> {
-    const empty = { partitions: [], learner_assignments: [], replicas_to_close: [] };
+    const empty = { partitions: [], learner_assignments: [], replicas_to_close: [], replicas_to_remove: [] };
     // Beacons count in every mode: recovery's completeness report and the empty-storage check use them.
     const { cameBack } = this.state.recordConfigSync(req.node, req.stored_replicas, this.nowMs());
     if (cameBack && this.mode === 'serving') this.log(`node ${req.node} is alive`);
     const refused = this.guard();
     if (refused) return { err: refused.err, hint: refused.hint, ...empty };
-    const answer = answerConfigSync(this.state, req.node, req.stored_replicas);
+    const answer = answerConfigSync(this.state, req.node, req.stored_replicas, Math.floor(this.nowMs() / 1000));
     if (answer.unknown.length > 0) {
       const first = answer.unknown[0];
       const hint = `${answer.unknown.length} replica(s) on node(${req.node}) are not accounted for by the metadata under ${this.config.clusterRoot} (e.g. gpid(${gpidToString(first.pid)}): ${first.reason}); they are left untouched. If the metadata was lost, set [meta_server] recover_from_replica_server = true and run \`recover\``;
