@@ -5,9 +5,9 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { bench, eventually, foundCount, ok, requireNoOnebox, ROOT, runSh, sed, shell, shellInBackground, writeNodeList } from '../support/onebox.ts';
+import { bench, eventually, foundCount, ok, replicaDirsOf, requireNoOnebox, ROOT, runSh, sed, shell, shellInBackground, writeNodeList } from '../support/onebox.ts';
 
 const N = 2000;
 /** N rows from 4 bench threads (disjoint keys), to keep the suite short. */
@@ -83,17 +83,6 @@ test('a replica server that cannot be reached: ERR_TRY_AGAIN, then --skip_bad_no
   assert.is(countKeys(), N);
   ok(runSh(['start_onebox_instance', '-r', '4']), 'replica 4 back');
 });
-
-/** The directories of one partition's replicas on every replica server (ignored suffixes excluded). */
-function replicaDirsOf(gpid: string): string[] {
-  const dirs: string[] = [];
-  for (let i = 1; i <= 4; i++) {
-    const reps = join(ROOT, 'onebox', `replica${i}`, 'data/replica/reps');
-    if (!existsSync(reps)) continue;
-    for (const name of readdirSync(reps)) if (name.startsWith(`${gpid}.`) && !/\.(err|gar|tmp|ori|bak)$/.test(name)) dirs.push(join(reps, name));
-  }
-  return dirs;
-}
 
 test('a partition with 1 of 3 replicas, and one with none: warnings, ERR_TRY_AGAIN, then --skip_lost_partitions', async () => {
   for (const r of ['1', '2', '3', '4']) runSh(['stop_onebox_instance', '-r', r]);

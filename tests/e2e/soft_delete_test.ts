@@ -6,9 +6,7 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { bench, eventually, foundCount, ok, requireNoOnebox, ROOT, runSh, sed, shell, writeNodeList } from '../support/onebox.ts';
+import { bench, eventually, foundCount, ok, replicaDirsOf, requireNoOnebox, runSh, sed, shell, writeNodeList } from '../support/onebox.ts';
 
 test.before(() => requireNoOnebox());
 test.after(() => {
@@ -53,24 +51,14 @@ test('recall before expiry brings a dropped table back with its data', async () 
   assert.is(foundCount(ok(bench('--app_name r -n 50 --thread_num 4 -t readrandom_pegasus'), 'read r'))!.found, 200);
 });
 
-/** Plain (not .gar/.err) replica dirs of table `appId` on every replica server. */
-function replicaDirs(appId: number): string[] {
-  const out: string[] = [];
-  for (const i of [1, 2, 3]) {
-    const reps = join(ROOT, 'onebox', `replica${i}`, 'data/replica/reps');
-    if (existsSync(reps)) out.push(...readdirSync(reps).filter((n) => n.startsWith(`${appId}.`) && n.endsWith('.pegasus')));
-  }
-  return out;
-}
-
 test('after the retention expires the replica servers delete the data; it stays dropped', async () => {
   ok(shell('create g -p 2 -r 3'), 'create g');
   ok(bench('--app_name g -n 25 --thread_num 4 -t fillseq_pegasus'), 'fill g');
   const id = idOf(shell('ls').out, 'g');
-  assert.is(replicaDirs(id).length, 6);
+  assert.is(replicaDirsOf(String(id)).length, 6);
   ok(shell('drop g --reserve_seconds 2'), 'drop g');
   await eventually('g replicas removed from disk', () => {
-    const left = replicaDirs(id);
+    const left = replicaDirsOf(String(id));
     return { done: left.length === 0, detail: left.join(' ') };
   }, 60_000);
   assert.match(shell('ls -a').out, /DROPPED\s+g\s/);

@@ -3,7 +3,7 @@
 // nst/src/check.ts); no fixed sleeps.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const ROOT = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
@@ -101,4 +101,20 @@ export function requireNoOnebox(): void {
 export function foundCount(out: string): { found: number; total: number } | undefined {
   const m = /\((\d+) of (\d+) found\)/.exec(out);
   return m ? { found: Number(m[1]), total: Number(m[2]) } : undefined;
+}
+
+/**
+ * Full paths of the replica dirs whose gpid starts with `prefix` (a table id "5" or a gpid "1.0")
+ * on every onebox replica server; dirs a replica server ignores at load (.err .gar .tmp .ori .bak)
+ * are left out.
+ */
+export function replicaDirsOf(prefix: string): string[] {
+  const onebox = join(ROOT, 'onebox');
+  const dirs: string[] = [];
+  for (const server of existsSync(onebox) ? readdirSync(onebox).filter((n) => n.startsWith('replica')) : []) {
+    const reps = join(onebox, server, 'data/replica/reps');
+    if (!existsSync(reps)) continue;
+    for (const name of readdirSync(reps)) if (name.startsWith(`${prefix}.`) && !/\.(err|gar|tmp|ori|bak)$/.test(name)) dirs.push(join(reps, name));
+  }
+  return dirs;
 }

@@ -4,7 +4,7 @@
 // member. With the ballot one above all of them, every older replica is provably stale: replica
 // servers refuse lower ballots, and the meta never assigns a replica above its record.
 
-import type { PartitionConfiguration } from '../../../proto/src/types.ts';
+import { gpidToString, type PartitionConfiguration } from '../../../proto/src/types.ts';
 import type { Candidate } from './compare_replica_candidates.ts';
 
 export function fenceBallots(
@@ -15,7 +15,7 @@ export function fenceBallots(
   for (const [appId, pcs] of partitions) {
     out.set(appId, pcs.map((pc) => {
       if (!pc.primary) return pc; // empty (lost, skipped) or dropped: nothing to fence
-      const seen = candidates.get(`${pc.pid.app_id}.${pc.pid.partition_index}`) ?? [];
+      const seen = candidates.get(gpidToString(pc.pid)) ?? [];
       const highest = seen.reduce((max, c) => Math.max(max, c.ballot), pc.ballot);
       return { ...pc, ballot: highest + 1 };
     }));
