@@ -10,6 +10,8 @@ import { runBenchmark } from './runner.ts';
 import { headerLines, reportLines } from './stats.ts';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
+// `... | head` closing the pipe is not a failure of the benchmark (the shell's main.ts does the same).
+process.stdout.on('error', (e: NodeJS.ErrnoException) => process.exit(e.code === 'EPIPE' ? 0 : 1));
 const err = (line: string) => process.stderr.write(`${line}\n`);
 
 /** Pegasus's progress steps (statistics.cpp report_step), only when stderr is a terminal. */

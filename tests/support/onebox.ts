@@ -16,16 +16,21 @@ export function runSh(args: string[], input = '', timeoutMs = 300_000, env: Reco
   return { code: r.status ?? -1, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
 }
 
-/** Start `./run.sh shell` with piped commands in the background; resolves its output when it exits. */
-export function shellInBackground(commands: string): Promise<Run> {
+/** Start `./run.sh <args>` in the background; resolves its output (stdout and stderr) when it exits. */
+export function runShInBackground(args: string[], input = ''): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(join(ROOT, 'run.sh'), ['shell'], { cwd: ROOT, env: { ...process.env, FORCE_COLOR: '0' } });
+    const child = spawn(join(ROOT, 'run.sh'), args, { cwd: ROOT, env: { ...process.env, FORCE_COLOR: '0' } });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
     child.on('close', (code) => resolve({ code: code ?? -1, out }));
-    child.stdin.end(commands.endsWith('\n') ? commands : `${commands}\n`);
+    child.stdin.end(input);
   });
+}
+
+/** Start `./run.sh shell` with piped commands in the background; resolves its output when it exits. */
+export function shellInBackground(commands: string): Promise<Run> {
+  return runShInBackground(['shell'], commands.endsWith('\n') ? commands : `${commands}\n`);
 }
 
 /** Pipe shell commands into `./run.sh shell`. */
@@ -35,6 +40,10 @@ export function shell(commands: string, timeoutMs = 120_000): Run {
 
 export function bench(args: string): Run {
   return runSh(['bench', ...args.split(' ')], '', 600_000);
+}
+
+export function benchInBackground(args: string): Promise<Run> {
+  return runShInBackground(['bench', ...args.split(' ')]);
 }
 
 /** Throw with the command's output when it did not exit 0. */

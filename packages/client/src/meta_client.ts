@@ -31,6 +31,8 @@ export const DEFAULT_META_RPC_TIMEOUT_MS = 10_000;
 
 /** How many ERR_FORWARD_TO_OTHERS hops one request follows before giving up (guards a loop). */
 const MAX_FORWARD_HOPS = 8;
+/** Pause between rounds while the metas answer but none leads (see MetaClient.call). */
+export const ELECTION_RETRY_MS = 300;
 
 export class MetaClient {
   readonly metaServers: readonly NodeAddress[];
@@ -49,9 +51,32 @@ export class MetaClient {
    * redirection moves to the hinted leader; an unreachable meta moves to the next one. A timeout
    * ends the request: the meta may still be working on it (start_recovery is one long call), so
    * sending it to another meta could run it twice.
+   *
+   * When a round ends with metas that answered but none that leads (the leader just died and the
+   * others still name it until its ZooKeeper session expires, or an election is under way), the
+   * round is repeated every ELECTION_RETRY_MS until the deadline: a redirection means the request
+   * was not executed, so repeating it is safe. When no meta answers at all the call fails at once.
    */
   async call<K extends MetaMethod>(name: K, req: MetaRequest<K>, timeoutMs = this.rpcTimeoutMs): Promise<MetaReply<MetaResponse<K>>> {
     const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const round = await this._round(name, req, deadline, timeoutMs);
+      if (round.kind === 'done') return round.reply;
+      const waitMs = Math.min(ELECTION_RETRY_MS, deadline - Date.now());
+      if (waitMs <= 0) return { ok: true, ...round.redirected };
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      if (Date.now() >= deadline) return { ok: true, ...round.redirected };
+    }
+  }
+
+  /** One pass over the metas; 'no_leader' when some answered but every one redirected. */
+  private async _round<K extends MetaMethod>(
+    name: K,
+    req: MetaRequest<K>,
+    deadline: number,
+    timeoutMs: number,
+  ): Promise<{ kind: 'done'; reply: MetaReply<MetaResponse<K>> } | { kind: 'no_leader'; redirected: { res: MetaResponse<K>; server: NodeAddress } }> {
+    const done = (reply: MetaReply<MetaResponse<K>>) => ({ kind: 'done' as const, reply });
     const queue = this._initialOrder();
     const tried = new Set<NodeAddress>();
     const failures: string[] = [];
@@ -62,10 +87,10 @@ export class MetaClient {
       if (tried.has(address)) continue;
       tried.add(address);
       const remainingMs = deadline - Date.now();
-      if (remainingMs <= 0) return { ok: false, err: 'ERR_TIMEOUT', detail: `no answer from the meta servers within ${timeoutMs} ms` };
+      if (remainingMs <= 0) return done({ ok: false, err: 'ERR_TIMEOUT', detail: `no answer from the meta servers within ${timeoutMs} ms` });
       const result = await this._client(address).call(name, req as never, remainingMs);
       if (!result.ok) {
-        if (result.err === 'ERR_TIMEOUT') return { ok: false, err: 'ERR_TIMEOUT', detail: `${address}: no answer within ${timeoutMs} ms` };
+        if (result.err === 'ERR_TIMEOUT') return done({ ok: false, err: 'ERR_TIMEOUT', detail: `${address}: no answer within ${timeoutMs} ms` });
         failures.push(`${address}: ${result.err}`);
         continue;
       }
@@ -77,11 +102,13 @@ export class MetaClient {
         continue;
       }
       this.leader = address;
-      return { ok: true, res, server: address };
+      return done({ ok: true, res, server: address });
     }
-    // Every meta redirected without a usable hint (an election in progress): say so.
-    if (redirected) return { ok: true, ...redirected };
-    return { ok: false, err: 'ERR_NETWORK_FAILURE', detail: `cannot reach any meta server (${failures.join(', ')})` };
+    if (redirected) {
+      this.leader = undefined; // the remembered leader did not lead: start from the list next round
+      return { kind: 'no_leader', redirected };
+    }
+    return done({ ok: false, err: 'ERR_NETWORK_FAILURE', detail: `cannot reach any meta server (${failures.join(', ')})` });
   }
 
   close(): void {

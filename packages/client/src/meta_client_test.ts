@@ -94,15 +94,36 @@ test('a timeout ends the request: the next meta is not asked (the call may still
   }
 });
 
-test('every meta redirects without a usable hint: that answer is returned', async () => {
+test('every meta redirects without a usable hint: retried until the deadline, then that answer', async () => {
   const a = await fakeMeta(async () => ({ err: 'ERR_FORWARD_TO_OTHERS', hint: '' }));
   const client = new MetaClient([a.address]);
   try {
-    const reply = await client.call('list_apps', { status: 'all' });
+    const started = Date.now();
+    const reply = await client.call('list_apps', { status: 'all' }, 1000);
     assert.is(replyError(reply), 'ERR_FORWARD_TO_OTHERS');
+    assert.ok(Date.now() - started >= 900, 'waited for a leader until the deadline');
+    assert.ok(a.calls >= 3, `asked again while waiting (${a.calls} calls)`);
   } finally {
     client.close();
     await a.stop();
+  }
+});
+
+test('the leader died and the followers still name it: the call waits for the new leader', async () => {
+  // Followers name the dead leader until its ZooKeeper session expires, then the new one.
+  const dead = await unusedAddress();
+  const newLeader = await fakeMeta(async () => ({ err: 'ERR_OK', hint: '' }));
+  const startedAt = Date.now();
+  const follower = await fakeMeta(async () => ({ err: 'ERR_FORWARD_TO_OTHERS', hint: Date.now() - startedAt < 700 ? dead : newLeader.address }));
+  const client = new MetaClient([dead, follower.address]);
+  try {
+    const reply = await client.call('list_apps', { status: 'all' }, 5000);
+    assert.is(replyError(reply), 'ERR_OK');
+    assert.ok(reply.ok && reply.server === newLeader.address);
+    assert.ok(follower.calls >= 2, `the follower was asked again (${follower.calls} calls)`);
+  } finally {
+    client.close();
+    await Promise.all([newLeader.stop(), follower.stop()]);
   }
 });
 

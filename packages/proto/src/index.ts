@@ -6,3 +6,4 @@ export * from './services.ts';
 export * from './rpc.ts';
 export * from './ini.ts';
 export * from './pegasus_key.ts';
+export * from './recovery_plan.ts';

@@ -1,6 +1,7 @@
 // Request and response messages of every RPC. Names follow Pegasus's thrift structs and RPC names
 // (idl/meta_admin.thrift, idl/replica_admin.thrift); every response carries `err`.
 
+import type { NodeFingerprint, RecoveryAudit, RecoveryPlan } from './recovery_plan.ts';
 import type { ErrorCode } from './error_code.ts';
 import type { AppInfo, AppStatus, Gpid, NodeAddress, PartitionConfiguration, PartitionStatus, ReplicaInfo } from './types.ts';
 
@@ -46,9 +47,61 @@ export type ListNodesResponse = { err: ErrorCode; hint: string; infos: NodeInfo[
 export type ClusterInfoRequest = Record<string, never>;
 export type ClusterInfoResponse = { err: ErrorCode; hint: string; keys: string[]; values: string[] };
 
-/** Pegasus: configuration_recovery_request (idl/meta_admin.thrift). */
-export type StartRecoveryRequest = { recovery_nodes: NodeAddress[]; skip_bad_nodes: boolean; skip_lost_partitions: boolean };
-export type StartRecoveryResponse = { err: ErrorCode; hint_message: string };
+/**
+ * What start_recovery is asked to do (our extension; Pegasus has only `recover`):
+ * - recover: collect, construct and write in one step (the seed's plain form);
+ * - plan: collect and construct, write nothing, answer the plan (also in serving mode: a drill);
+ * - apply: collect again, and write only if the cluster still matches `expected_plan_id`.
+ */
+export type RecoveryMode = 'recover' | 'plan' | 'apply';
+
+/** Pegasus: configuration_recovery_request (idl/meta_admin.thrift), plus `mode` and the plan to apply. */
+export type StartRecoveryRequest = {
+  recovery_nodes: NodeAddress[];
+  skip_bad_nodes: boolean;
+  skip_lost_partitions: boolean;
+  mode?: RecoveryMode;
+  /** apply: the reviewed plan's id and the answers it was built from (to name what changed). */
+  expected_plan_id?: string;
+  expected_fingerprints?: NodeFingerprint[];
+};
+export type StartRecoveryResponse = {
+  err: ErrorCode;
+  hint_message: string;
+  /** Every mode: the plan built from this attempt's answers (absent when the node list was refused). */
+  plan?: RecoveryPlan;
+  /** apply refused because the cluster moved: one line per change since the plan. */
+  changes?: string[];
+  /** How each listed node answered the collection. */
+  collected?: CollectedNode[];
+};
+
+/** One node's answer to the collection, as progress: ERR_OK or its error, and how long it took. */
+export type CollectedNode = { node: NodeAddress; err: ErrorCode; latency_ms: number };
+
+export type RecoveryStage = 'idle' | 'collecting' | 'constructing' | 'writing' | 'done' | 'failed';
+
+/** Our extension: is a recovery running, at which stage, and how did the last one end. */
+export type QueryRecoveryStatusRequest = Record<string, never>;
+export type QueryRecoveryStatusResponse = {
+  err: ErrorCode;
+  hint: string;
+  /** The meta's mode: starting, checking_empty_storage, recovery or serving. */
+  meta_mode: string;
+  running: boolean;
+  /** The stage of the running attempt, or how the last attempt since this meta started ended. */
+  stage: RecoveryStage;
+  mode: RecoveryMode | '';
+  started_at_ms: number;
+  finished_at_ms: number;
+  /** Nodes that answered so far (running) or in the last attempt. */
+  collected: CollectedNode[];
+  /** The last attempt's answer, once it ended. */
+  last_err: ErrorCode | '';
+  last_hint_message: string;
+  /** The completed recovery recorded under cluster_root, if any (survives meta restarts). */
+  audit?: RecoveryAudit;
+};
 
 // ---- meta server: replica-server RPCs ------------------------------------------------------------
 

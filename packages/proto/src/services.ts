@@ -27,6 +27,7 @@ export const MetaService = {
   list_nodes: method<m.ListNodesRequest, m.ListNodesResponse>(META, 'list_nodes'),
   cluster_info: method<m.ClusterInfoRequest, m.ClusterInfoResponse>(META, 'cluster_info'),
   start_recovery: method<m.StartRecoveryRequest, m.StartRecoveryResponse>(META, 'start_recovery'),
+  query_recovery_status: method<m.QueryRecoveryStatusRequest, m.QueryRecoveryStatusResponse>(META, 'query_recovery_status'),
   config_sync: method<m.ConfigSyncRequest, m.ConfigSyncResponse>(META, 'config_sync'),
   update_partition_configuration: method<m.UpdatePartitionConfigurationRequest, m.UpdatePartitionConfigurationResponse>(
     META,

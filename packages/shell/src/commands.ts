@@ -14,6 +14,7 @@ import { recall } from './commands/recall.ts';
 import { recover, RECOVER_USAGE } from './commands/recover.ts';
 import { set } from './commands/set.ts';
 import { use } from './commands/use.ts';
+import { verify } from './commands/verify.ts';
 import type { CommandEntry } from './context.ts';
 
 /** `exit` is recognised by the runner (it ends the session); its handler is never called. */
@@ -37,6 +38,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'set', help: 'set value', usage: '<hash_key> <sort_key> <value>', handler: set },
   { name: 'get', help: 'get value', usage: '<hash_key> <sort_key>', handler: get },
   { name: 'del', help: 'delete a key', usage: '<hash_key> <sort_key>', handler: del },
+  { name: 'verify', help: 'check that every partition has all its replicas, that they hold the same rows, and that it serves reads', usage: '[-a|--app_name name] [-j|--json]', handler: verify },
   { name: 'recover', help: 'control the meta to recover the system from given nodes', usage: RECOVER_USAGE, handler: recover },
   { name: EXIT_COMMAND, aliases: ['quit'], help: 'exit shell', usage: '', handler: async () => 'ok' },
 ];

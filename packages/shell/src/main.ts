@@ -67,6 +67,13 @@ async function main(): Promise<number> {
   }
 }
 
+// A reader that goes away (`... | head`) is not an error of the shell: stop quietly, as cat does.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  process.stderr.write(`ERROR: cannot write the output: ${e.message}\n`);
+  process.exit(1);
+});
+
 main().then(
   (code) => {
     process.exitCode = code;

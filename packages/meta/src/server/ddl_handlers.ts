@@ -18,6 +18,7 @@ import type {
   QueryConfigResponse,
   RecallAppRequest,
   RecallAppResponse,
+  RecoveryAudit,
   UnaryHandlers,
 } from '../../../proto/src/index.ts';
 import { isValidAppName } from '../../../proto/src/index.ts';
@@ -65,9 +66,16 @@ export function ddlHandlers(core: MetaServiceCore): UnaryHandlers<MetaServiceDef
         ['total_replica_count_stddev', stddev(loads.map((l) => l.total)).toFixed(2)],
         ['cluster_name', core.config.clusterName],
       ];
+      if (core.recoveryAudit) rows.push(['last_recovery', describeRecovery(core.recoveryAudit)]);
       return { err: 'ERR_OK', hint: '', keys: rows.map((r) => r[0]), values: rows.map((r) => r[1]) };
     },
   };
+}
+
+/** The recovery that built cluster_root, in one line: when, which plan, from what, with which skips. */
+export function describeRecovery(a: RecoveryAudit): string {
+  const skips = [a.options.skip_bad_nodes ? 'skip_bad_nodes' : '', a.options.skip_lost_partitions ? 'skip_lost_partitions' : ''].filter((x) => x !== '');
+  return `${new Date(a.finished_at_ms).toISOString()} ${a.mode} plan ${a.plan_id} from ${a.node_list.length} nodes: ${a.tables} tables, ${a.partitions} partitions${skips.length > 0 ? `, ${skips.join(', ')}` : ''}`;
 }
 
 function stddev(xs: number[]): number {

@@ -9,6 +9,7 @@ import type {
   ErrorCode,
   MetaServiceDefinition,
   NodeAddress,
+  RecoveryAudit,
   UnaryHandlers,
   UpdatePartitionConfigurationRequest,
   UpdatePartitionConfigurationResponse,
@@ -17,6 +18,7 @@ import { gpidToString } from '../../../proto/src/index.ts';
 import type { MetaConfig } from '../config.ts';
 import { decidePartition } from '../guardian/partition_guardian.ts';
 import { appsRoot, loadTables } from '../state_store/app_storage.ts';
+import { readRecoveryAudit } from '../state_store/recovery_audit_storage.ts';
 import type { LeaderLock, MetaStateStore } from '../state_store/state_store.ts';
 import { answerConfigSync } from './config_sync.ts';
 import { ddlHandlers } from './ddl_handlers.ts';
@@ -50,6 +52,8 @@ export class MetaServiceCore {
   readonly nowMs: () => number;
   mode: MetaMode = 'starting';
   leader = '';
+  /** The record of the recovery that built cluster_root, if one did (recovery_audit_storage.ts). */
+  recoveryAudit: RecoveryAudit | undefined;
   private lock: LeaderLock | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
   private lastWaitReason = new Map<string, string>();
@@ -98,7 +102,13 @@ export class MetaServiceCore {
       this.log(`WARNING: ${appsRoot(c.clusterRoot)} carried the "lock" marker: a write of ${loaded.removedApps} table(s) was cut short; removed the partial tree`);
     }
     if (loaded.kind === 'loaded') {
-      if (c.recoverFromReplicaServer) {
+      this.recoveryAudit = await readRecoveryAudit(this.store, c.clusterRoot);
+      if (c.recoverFromReplicaServer && this.recoveryAudit) {
+        // Our own completed recovery built this root (its record is written under the lock marker):
+        // the flag was simply left on after it. Serve, and say what to reset.
+        const a = this.recoveryAudit;
+        this.log(`WARNING: [meta_server] recover_from_replica_server = true in ${c.configPath}, but ${c.clusterRoot} holds the tables of a completed recovery (plan ${a.plan_id}, finished ${new Date(a.finished_at_ms).toISOString()}); serving them. Set recover_from_replica_server = false before the next restart`);
+      } else if (c.recoverFromReplicaServer) {
         return {
           ok: false,
           error: `find apps from remote storage (${loaded.tables.apps.length} tables under ${appsRoot(c.clusterRoot)}), but [meta_server] recover_from_replica_server = true in ${c.configPath}; recovery only writes to an empty cluster_root: set recover_from_replica_server = false to serve these tables, or point cluster_root and distributed_lock_service_parameters at a new, empty path to recover`,

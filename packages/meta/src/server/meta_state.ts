@@ -11,7 +11,7 @@ import {
   type ReplicaInfo,
 } from '../../../proto/src/index.ts';
 import { computeNodeLoads, type NodeLoad, placeNewPartitions } from '../placement/place_replicas.ts';
-import { type StoredTables, writeApp, writePartition, writeTables } from '../state_store/app_storage.ts';
+import { type StoredTables, type WriteHooks, writeApp, writePartition, writeTables } from '../state_store/app_storage.ts';
 import type { MetaStateStore } from '../state_store/state_store.ts';
 import type { ClusterTables, PendingLearner } from './config_sync.ts';
 
@@ -42,8 +42,8 @@ export class MetaState implements ClusterTables {
   }
 
   /** Write a whole set of tables to empty storage (default tables, recovery) and adopt them. */
-  async writeInitialTables(tables: StoredTables, afterLock?: () => Promise<void>): Promise<void> {
-    await writeTables(this.store, this.clusterRoot, tables, { afterLock });
+  async writeInitialTables(tables: StoredTables, hooks: WriteHooks = {}): Promise<void> {
+    await writeTables(this.store, this.clusterRoot, tables, hooks);
     this.loadTables(tables);
   }
 

@@ -1,11 +1,22 @@
 // start_recovery (Pegasus: meta_service::on_start_recovery, server_state::on_start_recovery), as
-// the plain-data pipeline of docs/architecture.md: collect (I/O) -> construct (pure) -> write (lock
-// marker first, unlock last) -> serve. Unlike Pegasus the call does not block the meta's other work,
-// a failed attempt leaves ZooKeeper as it found it, and a store failure is an answer, not an abort.
+// the plain-data pipeline of docs/architecture.md: collect (I/O) -> construct (pure) -> plan (pure)
+// -> write (lock marker first, audit record, unlock last) -> serve. Unlike Pegasus the call does not
+// block the meta's other work, a failed attempt leaves ZooKeeper as it found it, and a store failure
+// is an answer, not an abort.
+//
+// Three modes (StartRecoveryRequest.mode): `recover` (the seed's one step), `plan` (write nothing,
+// answer the plan; allowed while serving too, as a drill) and `apply` (write only if the cluster
+// still gives the reviewed plan's id; else answer what changed). query_recovery_status tells at any
+// time what the last attempt is doing or how it ended.
 
 import {
+  type CollectedNode,
   type MetaServiceDefinition,
   parseNodeAddress,
+  type QueryRecoveryStatusResponse,
+  type RecoveryAudit,
+  type RecoveryMode,
+  type RecoveryStage,
   RpcClient,
   ReplicaService,
   type StartRecoveryRequest,
@@ -15,31 +26,87 @@ import {
 import { collectReplicaInfos, type NodeQuery } from '../recovery/collect_replica_infos.ts';
 import { checkRecoveryNodes, constructRecovery, formatHintMessage } from '../recovery/construct_recovery.ts';
 import { fenceBallots } from '../recovery/fence_ballots.ts';
+import { diffFingerprints, formatPlanChange } from '../recovery/plan/plan_diff.ts';
+import { buildRecoveryPlan } from '../recovery/plan/recovery_plan.ts';
 import { appsRoot } from '../state_store/app_storage.ts';
+import { deleteRecoveryAudit, writeRecoveryAudit } from '../state_store/recovery_audit_storage.ts';
 import { StateStoreError } from '../state_store/state_store.ts';
 import type { MetaServiceCore } from './meta_service.ts';
 
+/** The last attempt since this meta started (query_recovery_status). */
+type RecoveryStatus = {
+  running: boolean;
+  stage: RecoveryStage;
+  mode: RecoveryMode | '';
+  startedAtMs: number;
+  finishedAtMs: number;
+  collected: CollectedNode[];
+  lastErr: StartRecoveryResponse['err'] | '';
+  lastHintMessage: string;
+};
+
 export function recoveryHandlers(core: MetaServiceCore): UnaryHandlers<MetaServiceDefinition> {
-  let running = false;
+  const status: RecoveryStatus = { running: false, stage: 'idle', mode: '', startedAtMs: 0, finishedAtMs: 0, collected: [], lastErr: '', lastHintMessage: '' };
   return {
     start_recovery: async (req: StartRecoveryRequest): Promise<StartRecoveryResponse> => {
-      if (core.mode === 'serving') {
+      const mode: RecoveryMode = req.mode === 'plan' || req.mode === 'apply' ? req.mode : 'recover';
+      // A plan writes nothing, so a serving meta may make one (a drill against the live cluster).
+      const planWhileServing = mode === 'plan' && core.mode === 'serving';
+      if (core.mode === 'serving' && !planWhileServing) {
         core.log('service is already started, ignore the recovery request');
         return { err: 'ERR_SERVICE_ALREADY_RUNNING', hint_message: '' };
       }
-      if (core.mode !== 'recovery') {
+      if (core.mode !== 'recovery' && !planWhileServing) {
         const refused = core.guard();
         return { err: refused?.err ?? 'ERR_SERVICE_NOT_ACTIVE', hint_message: refused?.hint ?? '' };
       }
-      if (running) return { err: 'ERR_BUSY', hint_message: 'a recovery is already running; wait for its result' };
-      running = true;
+      if (status.running) return { err: 'ERR_BUSY', hint_message: `a recovery (${status.mode}) is already running, at stage ${status.stage}; see recover_status` };
+      Object.assign(status, { running: true, stage: 'collecting', mode, startedAtMs: core.nowMs(), finishedAtMs: 0, collected: [], lastErr: '', lastHintMessage: '' });
+      let res: StartRecoveryResponse | undefined;
       try {
-        return await recover(core, req);
+        res = await recover(core, req, mode, status);
+        return res;
       } finally {
-        running = false;
+        Object.assign(status, {
+          running: false,
+          stage: res?.err === 'ERR_OK' ? 'done' : 'failed',
+          finishedAtMs: core.nowMs(),
+          lastErr: res?.err ?? 'ERR_UNKNOWN',
+          lastHintMessage: res?.hint_message ?? 'the attempt ended with an internal error; see the meta server log',
+        });
       }
     },
+    query_recovery_status: async (): Promise<QueryRecoveryStatusResponse> => {
+      if (core.mode === 'starting' && core.leader && core.leader !== core.config.address) {
+        return { ...emptyStatus(core), err: 'ERR_FORWARD_TO_OTHERS', hint: core.leader };
+      }
+      const audit = core.recoveryAudit;
+      return {
+        err: 'ERR_OK',
+        hint: '',
+        meta_mode: core.mode,
+        running: status.running,
+        stage: status.stage,
+        mode: status.mode,
+        started_at_ms: status.startedAtMs,
+        finished_at_ms: status.finishedAtMs,
+        collected: status.collected,
+        last_err: status.lastErr,
+        last_hint_message: status.lastHintMessage,
+        ...(audit ? { audit } : {}),
+      };
+    },
   };
+}
+
+/** Replica servers whose config sync (the beacon) arrived within the failure-detection grace period. */
+function heartbeatingNodes(core: MetaServiceCore): string[] {
+  const since = core.nowMs() - core.config.fdGraceSeconds * 1000;
+  return [...core.state.nodes].filter(([, s]) => s.lastSeenMs >= since).map(([node]) => node).sort();
+}
+
+function emptyStatus(core: MetaServiceCore): QueryRecoveryStatusResponse {
+  return { err: 'ERR_OK', hint: '', meta_mode: core.mode, running: false, stage: 'idle', mode: '', started_at_ms: 0, finished_at_ms: 0, collected: [], last_err: '', last_hint_message: '' };
 }
 
 function replicaQuery(metaAddress: string): { query: NodeQuery; close: () => void } {
@@ -58,9 +125,9 @@ function replicaQuery(metaAddress: string): { query: NodeQuery; close: () => voi
   };
 }
 
-async function recover(core: MetaServiceCore, req: StartRecoveryRequest): Promise<StartRecoveryResponse> {
+async function recover(core: MetaServiceCore, req: StartRecoveryRequest, mode: RecoveryMode, status: RecoveryStatus): Promise<StartRecoveryResponse> {
   const nodes = Array.isArray(req.recovery_nodes) ? req.recovery_nodes.map(String) : [];
-  core.log(`start recovery from ${nodes.length} node(s): ${nodes.join(',')}; skip_bad_nodes=${req.skip_bad_nodes} skip_lost_partitions=${req.skip_lost_partitions}`);
+  core.log(`start recovery (${mode}) from ${nodes.length} node(s): ${nodes.join(',')}; skip_bad_nodes=${req.skip_bad_nodes} skip_lost_partitions=${req.skip_lost_partitions}`);
   // Refuse a bad list before asking anyone (the shell checks too; other clients may not).
   const malformed = nodes.filter((n) => parseNodeAddress(n) !== n);
   if (malformed.length > 0) {
@@ -68,39 +135,97 @@ async function recover(core: MetaServiceCore, req: StartRecoveryRequest): Promis
   }
   const listError = checkRecoveryNodes(nodes);
   if (listError) return { err: listError.err, hint_message: formatHintMessage(listError.hintLines) };
+  if (mode === 'apply' && typeof req.expected_plan_id !== 'string') {
+    return { err: 'ERR_INVALID_PARAMETERS', hint_message: 'ERROR: apply needs the plan id of a reviewed plan (recover --plan -o FILE, then recover --apply FILE)' };
+  }
   const started = core.nowMs();
   const { query, close } = replicaQuery(core.config.address);
   let reports;
   try {
-    reports = await collectReplicaInfos(nodes, query, core.config.rpcTimeoutMs, (r) => core.log(`recovery: node(${r.node}) answered ${r.err} in ${r.latencyMs} ms`));
+    reports = await collectReplicaInfos(nodes, query, core.config.rpcTimeoutMs, (r) => {
+      status.collected.push({ node: r.node, err: r.err, latency_ms: Math.round(r.latencyMs) });
+      core.log(`recovery: node(${r.node}) answered ${r.err} in ${r.latencyMs} ms`);
+    });
   } finally {
     close();
   }
+  status.stage = 'constructing';
+  const collected = reports.map((r) => ({ node: r.node, err: r.err, latency_ms: Math.round(r.latencyMs) }));
+  const options = { skipBadNodes: !!req.skip_bad_nodes, skipLostPartitions: !!req.skip_lost_partitions };
   const result = constructRecovery(reports, {
-    skipBadNodes: !!req.skip_bad_nodes,
-    skipLostPartitions: !!req.skip_lost_partitions,
+    ...options,
     nowSeconds: Math.floor(core.nowMs() / 1000),
     maxReservedDroppedReplicas: core.config.maxReservedDroppedReplicas,
   });
+  const plan = buildRecoveryPlan({
+    result,
+    reports,
+    options,
+    nodeList: nodes,
+    heartbeatingNodes: heartbeatingNodes(core),
+    createdAtSeconds: Math.floor(core.nowMs() / 1000),
+  });
   const hint = formatHintMessage(result.hintLines);
+  if (mode === 'plan') {
+    core.log(`recovery plan ${plan.plan_id} made (${result.outcome}); nothing written`);
+    return { err: result.err, hint_message: hint, plan, collected };
+  }
+  if (mode === 'apply' && plan.plan_id !== req.expected_plan_id) {
+    const changes = diffFingerprints(Array.isArray(req.expected_fingerprints) ? req.expected_fingerprints : [], plan.fingerprints).map(formatPlanChange);
+    core.log(`recovery apply refused: the cluster gives plan ${plan.plan_id}, not the reviewed ${req.expected_plan_id}; ${changes.length} change(s)`);
+    return {
+      err: 'ERR_INCONSISTENT_STATE',
+      hint_message: `ERROR: the cluster changed since plan ${req.expected_plan_id} was made (it now gives plan ${plan.plan_id}); nothing was written. Make a new plan and review it.`,
+      changes,
+      plan,
+      collected,
+    };
+  }
   if (result.err !== 'ERR_OK') {
     core.log(`recovery refused (${result.outcome}): ${result.err}; still in recovery mode, ZooKeeper untouched`);
-    return { err: result.err, hint_message: hint };
+    return { err: result.err, hint_message: hint, plan, collected };
   }
+  status.stage = 'writing';
   const tables = { apps: result.apps, partitions: fenceBallots(result.partitions, result.candidates) };
+  const partitions = [...result.partitions.values()].reduce((n, pcs) => n + pcs.length, 0);
+  const audit: RecoveryAudit = {
+    plan_id: plan.plan_id,
+    mode,
+    options: plan.options,
+    node_list: nodes,
+    meta_server: core.config.address,
+    started_at_ms: started,
+    finished_at_ms: 0,
+    err: 'ERR_OK',
+    tables: plan.tables.length,
+    partitions,
+    hint_lines: result.hintLines,
+  };
   try {
-    await core.state.writeInitialTables(tables, pauseForFaultInjection(core));
+    await core.state.writeInitialTables(tables, {
+      afterLock: pauseForFaultInjection(core),
+      beforeUnlock: async () => {
+        audit.finished_at_ms = core.nowMs();
+        await writeRecoveryAudit(core.store, core.config.clusterRoot, audit);
+      },
+    });
   } catch (e) {
     if (!(e instanceof StateStoreError)) throw e;
     // The tree still carries "lock"; remove it now if we can, else the next start does.
     await core.store.deleteTree(appsRoot(core.config.clusterRoot)).catch(() => {});
+    await deleteRecoveryAudit(core.store, core.config.clusterRoot).catch(() => {});
     core.log(`recovery failed while writing to ZooKeeper: ${e.message}; still in recovery mode`);
-    return { err: 'ERR_TIMEOUT', hint_message: `${hint ? `${hint}\n` : ''}ERROR: writing the recovered metadata under ${core.config.clusterRoot} failed (${e.message}); nothing was kept, run recover again` };
+    return {
+      err: 'ERR_TIMEOUT',
+      hint_message: `${hint ? `${hint}\n` : ''}ERROR: writing the recovered metadata under ${core.config.clusterRoot} failed (${e.message}); nothing was kept, run recover again`,
+      plan,
+      collected,
+    };
   }
+  core.recoveryAudit = audit;
   core.enterServing();
-  const partitions = [...result.partitions.values()].reduce((n, pcs) => n + pcs.length, 0);
-  core.log(`recovery done in ${core.nowMs() - started} ms: ${result.apps.length} tables, ${partitions} partitions written under ${appsRoot(core.config.clusterRoot)}; serving`);
-  return { err: 'ERR_OK', hint_message: hint };
+  core.log(`recovery done in ${core.nowMs() - started} ms: plan ${plan.plan_id}, ${result.apps.length} tables, ${partitions} partitions written under ${appsRoot(core.config.clusterRoot)}; serving`);
+  return { err: 'ERR_OK', hint_message: hint, plan, collected };
 }
 
 /**

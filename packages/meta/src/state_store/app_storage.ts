@@ -112,6 +112,8 @@ export async function loadTables(store: MetaStateStore, clusterRoot: string): Pr
   const children = (await store.getChildren(root)) ?? [];
   if (untext.decode(marker) === LOCK) {
     await store.deleteTree(root);
+    // A recovery's record is written under the lock too (recovery_audit_storage.ts): it goes with the tree.
+    await store.deleteTree(joinPath(clusterRoot, 'recovery_audit'));
     return { kind: 'removed_partial_write', removedApps: children.length };
   }
   const apps: AppInfo[] = [];
@@ -148,6 +150,8 @@ export async function loadTables(store: MetaStateStore, clusterRoot: string): Pr
 export type WriteHooks = {
   /** Called after the "lock" marker is written and before the tree; fault-injection tests pause here. */
   afterLock?: () => Promise<void>;
+  /** Called after the tree and before the "unlock" marker: what must exist exactly when the tables do. */
+  beforeUnlock?: () => Promise<void>;
 };
 
 /**
@@ -168,6 +172,7 @@ export async function writeTables(store: MetaStateStore, clusterRoot: string, ta
     }
   }
   await Promise.all(creates);
+  await hooks.beforeUnlock?.();
   await store.set(root, text.encode(UNLOCK));
 }
 

@@ -1,0 +1,94 @@
+// A canonical description of what the replica servers answered, and the plan id derived from it.
+// A recovery plan is reviewed first and applied later; the apply step fingerprints the cluster
+// again and refuses (or shows plan_diff.ts's changes) when the id differs, so nothing is written
+// that the operator did not see. Pure: no I/O, no clock; inputs are not mutated.
+
+import { createHash } from 'node:crypto';
+import type { ErrorCode } from '../../../../proto/src/error_code.ts';
+import type { AppStatus, NodeAddress, PartitionStatus, ReplicaInfo } from '../../../../proto/src/types.ts';
+import { gpidToString } from '../../../../proto/src/types.ts';
+import { compareNodes } from '../compare_replica_candidates.ts';
+import type { NodeReport } from '../node_report.ts';
+import { canonicalJson } from './canonical_json.ts';
+import type { AppFingerprint, NodeFingerprint, ReplicaFingerprint } from '../../../../proto/src/recovery_plan.ts';
+
+export type { AppFingerprint, NodeFingerprint, ReplicaFingerprint };
+
+/**
+ * Fingerprint every report. The result depends on the *set* of reports and the *sets* inside them:
+ * nodes sort by address (compareNodes), apps by id, replicas by gpid, and entries that tie on the
+ * key (a malformed node reporting one id twice) by their full canonical text.
+ */
+export function fingerprintReports(reports: readonly NodeReport[]): NodeFingerprint[] {
+  return reports.map(_fingerprintNode).sort((a, b) => compareNodes(a.node, b.node) || _compareText(canonicalJson(a), canonicalJson(b)));
+}
+
+/**
+ * The plan id: the first 16 hex digits of the SHA-256 of the canonical JSON of the options and the
+ * fingerprints. Pass only the options that change the result (skip flags), not the clock: the same
+ * cluster state planned twice must give the same id. 64 bits are plenty to tell states apart; this
+ * is not a defence against someone forging a state.
+ */
+export function planId(options: object, fingerprints: readonly NodeFingerprint[]): string {
+  const text = canonicalJson({ options, fingerprints });
+  return createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 16);
+}
+
+function _fingerprintNode(report: NodeReport): NodeFingerprint {
+  if (report.err !== 'ERR_OK') return { node: report.node, answered: false, err: report.err, apps: [], replicas: [] };
+  const apps: AppFingerprint[] = (report.apps ?? []).map((a) => ({
+    app_id: a.app_id,
+    app_name: a.app_name,
+    status: a.status,
+    partition_count: a.partition_count,
+    drop_second: a.drop_second,
+    expire_second: a.expire_second,
+    app_type: a.app_type,
+    is_stateful: a.is_stateful,
+    max_replica_count: a.max_replica_count,
+    create_second: a.create_second,
+    envs: { ...a.envs },
+  }));
+  const replicas = (report.replicas ?? []).map(_fingerprintReplica);
+  return {
+    node: report.node,
+    answered: true,
+    apps: _sortBy(apps, (a, b) => _compareNumbers(a.app_id, b.app_id)),
+    replicas: _sortBy(replicas, (a, b) => compareGpids(a.gpid, b.gpid)),
+  };
+}
+
+function _fingerprintReplica(r: ReplicaInfo): ReplicaFingerprint {
+  const fp: ReplicaFingerprint = {
+    gpid: gpidToString(r.pid),
+    ballot: r.ballot,
+    last_committed_decree: r.last_committed_decree,
+    last_prepared_decree: r.last_prepared_decree,
+  };
+  // A reply decoded from the wire may lack the status; leave the key out rather than `undefined`,
+  // so the fingerprint survives a JSON round trip unchanged.
+  if (r.status !== undefined) fp.status = r.status;
+  return fp;
+}
+
+/** Gpid text order: app id, then partition index, both numeric; malformed text last, as text. */
+export function compareGpids(a: string, b: string): number {
+  const [aApp, aIdx] = a.split('.').map(Number);
+  const [bApp, bIdx] = b.split('.').map(Number);
+  return _compareNumbers(aApp, bApp) || _compareNumbers(aIdx, bIdx) || _compareText(a, b);
+}
+
+/** Sort by `cmp`, then by canonical text, so equal keys cannot leave the input order visible. */
+function _sortBy<T>(items: T[], cmp: (a: T, b: T) => number): T[] {
+  return items.sort((a, b) => cmp(a, b) || _compareText(canonicalJson(a), canonicalJson(b)));
+}
+
+/** Numeric order that stays total for NaN (a malformed reply must not upset a sort). */
+function _compareNumbers(a: number, b: number): number {
+  if (Number.isNaN(a) || Number.isNaN(b)) return Number(Number.isNaN(a)) - Number(Number.isNaN(b));
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function _compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

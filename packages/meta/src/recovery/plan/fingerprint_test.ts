@@ -1,0 +1,153 @@
+// Goal: show that the fingerprint and the plan id depend on the cluster state and nothing else:
+// not on the order of reports or of the lists inside them, not on latency, not on a bad node's half
+// answer; and that every change an operator must review (ballot, decrees, a replica, an app, a
+// node's error, the options) changes the id.
+// Method: a small cluster (app 1 `temp`, 4 partitions on three nodes, app 2 dropped) built by a
+// helper; a table of mutations, each expected to change the id; then shuffles with printed seeds.
+
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { AppInfo, ReplicaInfo } from '../../../../proto/src/types.ts';
+import type { NodeReport } from '../node_report.ts';
+import { compareGpids, fingerprintReports, planId } from './fingerprint.ts';
+
+const app = (id: number, name: string, partitions: number, more: Partial<AppInfo> = {}): AppInfo => ({
+  status: 'AS_AVAILABLE', app_type: 'pegasus', app_name: name, app_id: id, partition_count: partitions, envs: {},
+  is_stateful: true, max_replica_count: 3, expire_second: 0, create_second: 0, drop_second: 0, ...more,
+});
+const rep = (gpid: string, ballot: number, lcd: number, lpd = lcd): ReplicaInfo => {
+  const [app_id, partition_index] = gpid.split('.').map(Number);
+  return { pid: { app_id, partition_index }, ballot, status: 'PS_INACTIVE', last_committed_decree: lcd, last_prepared_decree: lpd, last_durable_decree: lcd, app_type: 'pegasus', disk_tag: 'default' };
+};
+const N = (i: number) => `127.0.0.1:3480${i}`;
+const OPTS = { skipBadNodes: false, skipLostPartitions: false };
+
+function cluster(): NodeReport[] {
+  const apps = [app(1, 'temp', 4, { envs: { 'replica.deny_client_request': 'false', a: '1' } }), app(2, 'old', 1, { status: 'AS_DROPPED', drop_second: 10, expire_second: 20 })];
+  return [1, 2, 3].map((n) => ({
+    node: N(n),
+    apps,
+    replicas: [rep('1.0', 3, 100), rep('1.1', 3, 101, 102), rep('1.2', 3, 90 + n), rep('1.3', 2, 50), rep('2.0', 1, 7)],
+    err: 'ERR_OK',
+    latencyMs: n,
+  }));
+}
+const id = (reports: NodeReport[], options: object = OPTS) => planId(options, fingerprintReports(reports));
+const BASE = id(cluster());
+
+/** Change node `n`'s report with `f` (a fresh cluster every time). */
+const on = (n: number, f: (r: NodeReport) => NodeReport) => cluster().map((r) => (r.node === N(n) ? f(r) : r));
+const editReplica = (gpid: string, edit: Partial<ReplicaInfo>) => (r: NodeReport): NodeReport => ({
+  ...r, replicas: r.replicas!.map((x) => (`${x.pid.app_id}.${x.pid.partition_index}` === gpid ? { ...x, ...edit } : x)),
+});
+const editApp = (appId: number, edit: Partial<AppInfo>) => (r: NodeReport): NodeReport => ({
+  ...r, apps: r.apps!.map((a) => (a.app_id === appId ? { ...a, ...edit } : a)),
+});
+
+// Rule: any change to what a node answered, or to the options, changes the id.
+const CHANGES: [name: string, reports: NodeReport[], options?: object][] = [
+  ['ballot',                      on(2, editReplica('1.0', { ballot: 4 }))],
+  ['last_committed_decree',       on(2, editReplica('1.0', { last_committed_decree: 101 }))],
+  ['last_prepared_decree',        on(2, editReplica('1.0', { last_prepared_decree: 101 }))],
+  ['replica status',              on(2, editReplica('1.0', { status: 'PS_ERROR' }))],
+  ['replica gone',                on(2, (r) => ({ ...r, replicas: r.replicas!.slice(1) }))],
+  ['replica added',               on(2, (r) => ({ ...r, replicas: [...r.replicas!, rep('1.3', 2, 50)] }))],
+  ['two nodes swap their 1.2',    on(1, editReplica('1.2', { last_committed_decree: 93, last_prepared_decree: 93 })).map((r) => (r.node === N(3) ? editReplica('1.2', { last_committed_decree: 91, last_prepared_decree: 91 })(r) : r))],
+  ['app name',                    on(1, editApp(1, { app_name: 'temp2' }))],
+  ['app status',                  on(1, editApp(2, { status: 'AS_AVAILABLE' }))],
+  ['app partition_count',         on(1, editApp(1, { partition_count: 8 }))],
+  ['app drop_second',             on(1, editApp(2, { drop_second: 11 }))],
+  ['app expire_second',           on(1, editApp(2, { expire_second: 21 }))],
+  ['app max_replica_count',       on(1, editApp(1, { max_replica_count: 2 }))],
+  ['app envs',                    on(1, editApp(1, { envs: { a: '2' } }))],
+  ['app gone',                    on(1, (r) => ({ ...r, apps: r.apps!.slice(0, 1) }))],
+  ['node does not answer',        on(3, (r) => ({ ...r, err: 'ERR_TIMEOUT' }))],
+  ['node gone from the list',     cluster().slice(0, 2)],
+  ['node address',                on(3, (r) => ({ ...r, node: '127.0.0.1:34809' }))],
+  ['skip_bad_nodes',              cluster(), { ...OPTS, skipBadNodes: true }],
+  ['skip_lost_partitions',        cluster(), { ...OPTS, skipLostPartitions: true }],
+];
+
+for (const [name, reports, options] of CHANGES) {
+  test(`changed ${name}: other id`, () => {
+    assert.is.not(id(reports, options), BASE);
+  });
+}
+
+test('the id is 16 hex digits', () => {
+  assert.match(BASE, /^[0-9a-f]{16}$/);
+});
+
+test('latency and transport detail do not count', () => {
+  assert.is(id(cluster().map((r) => ({ ...r, latencyMs: 9999, detail: 'slow' }))), BASE);
+});
+
+test("a bad node's half answer does not count, its error does", () => {
+  const timeout = id(on(3, (r) => ({ ...r, err: 'ERR_TIMEOUT' })));
+  assert.is(id(on(3, (r) => ({ ...r, err: 'ERR_TIMEOUT', replicas: undefined }))), timeout);
+  assert.is(id(on(3, (r) => ({ ...r, err: 'ERR_TIMEOUT', apps: [] }))), timeout);
+  assert.is.not(id(on(3, (r) => ({ ...r, err: 'ERR_NETWORK_FAILURE' }))), timeout);
+  const fp = fingerprintReports(on(3, (r) => ({ ...r, err: 'ERR_TIMEOUT' })))[2];
+  assert.equal(fp, { node: N(3), answered: false, err: 'ERR_TIMEOUT', apps: [], replicas: [] });
+});
+
+test('option key order does not count', () => {
+  assert.is(id(cluster(), { skipLostPartitions: false, skipBadNodes: false }), BASE);
+});
+
+test('fingerprints are sorted, JSON-able and leave the input alone', () => {
+  const reports = cluster().reverse();
+  const before = JSON.stringify(reports);
+  const fps = fingerprintReports(reports);
+  assert.is(JSON.stringify(reports), before);
+  assert.equal(fps.map((f) => f.node), [N(1), N(2), N(3)]);
+  assert.equal(fps[0].replicas.map((r) => r.gpid), ['1.0', '1.1', '1.2', '1.3', '2.0']);
+  assert.equal(fps[0].apps.map((a) => a.app_id), [1, 2]);
+  assert.equal(fps[0].replicas[1], { gpid: '1.1', ballot: 3, last_committed_decree: 101, last_prepared_decree: 102, status: 'PS_INACTIVE' });
+  assert.equal(JSON.parse(JSON.stringify(fps)), fps);
+  assert.is(planId(OPTS, JSON.parse(JSON.stringify(fps))), BASE);
+});
+
+test('a replica without a status has no status key', () => {
+  const [fp] = fingerprintReports([{ node: N(1), err: 'ERR_OK', latencyMs: 1, apps: [], replicas: [{ ...rep('1.0', 1, 1), status: undefined as never }] }]);
+  assert.equal(Object.keys(fp.replicas[0]).sort(), ['ballot', 'gpid', 'last_committed_decree', 'last_prepared_decree']);
+});
+
+test('gpid order is numeric', () => {
+  assert.equal(['1.10', '10.0', '1.9', '2.0', '1.0'].sort(compareGpids), ['1.0', '1.9', '1.10', '2.0', '10.0']);
+});
+
+/** mulberry32: a tiny seeded generator, so a failing shuffle can be replayed from its seed. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+function shuffle<T>(items: readonly T[], rand: () => number): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+test('any order of reports, apps, replicas and env keys: same id', () => {
+  const seed = Date.now() % 1_000_000;
+  const rand = rng(seed);
+  for (let round = 0; round < 50; round++) {
+    const reports = shuffle(cluster(), rand).map((r) => ({
+      ...r,
+      apps: shuffle(r.apps!, rand).map((a) => ({ ...a, envs: Object.fromEntries(shuffle(Object.entries(a.envs), rand)) })),
+      replicas: shuffle(r.replicas!, rand),
+    }));
+    assert.is(id(reports), BASE, `seed ${seed}, round ${round}`);
+  }
+});
+
+test.run();
