@@ -158,3 +158,9 @@ export type RecoveryAudit = {
   /** Skips used, warnings: the hint lines of the answer. */
   hint_lines: string[];
 };
+
+/** The recovery that built cluster_root, in one line: when, which plan, from what, with which skips. */
+export function describeRecovery(a: RecoveryAudit): string {
+  const skips = [a.options.skip_bad_nodes ? 'skip_bad_nodes' : '', a.options.skip_lost_partitions ? 'skip_lost_partitions' : ''].filter((x) => x !== '');
+  return `${new Date(a.finished_at_ms).toISOString()} ${a.mode} plan ${a.plan_id} from ${a.node_list.length} nodes: ${a.tables} tables, ${a.partitions} partitions${skips.length > 0 ? `, ${skips.join(', ')}` : ''}`;
+}

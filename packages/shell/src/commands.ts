@@ -12,6 +12,7 @@ import { ls } from './commands/ls.ts';
 import { nodes } from './commands/nodes.ts';
 import { recall } from './commands/recall.ts';
 import { recover, RECOVER_USAGE } from './commands/recover.ts';
+import { recoverStatus } from './commands/recover_status.ts';
 import { set } from './commands/set.ts';
 import { use } from './commands/use.ts';
 import { verify } from './commands/verify.ts';
@@ -40,6 +41,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'del', help: 'delete a key', usage: '<hash_key> <sort_key>', handler: del },
   { name: 'verify', help: 'check that every partition has all its replicas, that they hold the same rows, and that it serves reads', usage: '[-a|--app_name name] [-j|--json]', handler: verify },
   { name: 'recover', help: 'control the meta to recover the system from given nodes', usage: RECOVER_USAGE, handler: recover },
+  { name: 'recover_status', help: 'whether a recovery is running, its stage, and how the last one ended', usage: '[-j|--json]', handler: recoverStatus },
   { name: EXIT_COMMAND, aliases: ['quit'], help: 'exit shell', usage: '', handler: async () => 'ok' },
 ];
 

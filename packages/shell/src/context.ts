@@ -8,9 +8,12 @@ export type ShellIo = { out(line: string): void; err(line: string): void };
 
 /**
  * A command's outcome. `usage` means the arguments were wrong: the shell prints the usage line, as
- * Pegasus does when a handler returns false. Both `failed` and `usage` make a script exit with 1.
+ * Pegasus does when a handler returns false. `refused`: the server answered with an error and did
+ * nothing (definite). `partial`: done, but with parts skipped on request (recover -b / -l).
+ * A script's exit status (run_shell.ts SCRIPT_EXIT_CODES): 0 ok, 1 failed or usage, 2 refused,
+ * 3 partial.
  */
-export type CommandStatus = 'ok' | 'failed' | 'usage';
+export type CommandStatus = 'ok' | 'partial' | 'refused' | 'failed' | 'usage';
 
 export type ShellContext = {
   io: ShellIo;

@@ -1,5 +1,6 @@
-// Running commands: one line at a time, in order, remembering whether any failed so a script's
-// exit status says so (0 when every command succeeded, 1 otherwise).
+// Running commands: one line at a time, in order, remembering the worst outcome so a script's exit
+// status says so: 0 when every command succeeded; else 1 (failed: unknown outcome, or bad usage)
+// before 2 (refused: the server said no, nothing happened) before 3 (partial: done, with skips).
 
 import { tokenize } from './args.ts';
 import { COMMANDS, EXIT_COMMAND, findCommand } from './commands.ts';
@@ -30,13 +31,20 @@ export async function executeLine(ctx: ShellContext, line: string): Promise<Line
   return { status, exit: false };
 }
 
+export const SCRIPT_EXIT_CODES: Record<CommandStatus, number> = { ok: 0, failed: 1, usage: 1, refused: 2, partial: 3 };
+/** Which exit code wins when a script's commands end differently: the first listed. */
+const SEVERITY = [1, 2, 3, 0];
+
 /** Run a script (piped stdin); returns the exit status. */
 export async function runLines(ctx: ShellContext, lines: AsyncIterable<string> | Iterable<string>): Promise<number> {
-  let failed = false;
+  let code = 0;
   for await (const line of lines) {
     const outcome = await executeLine(ctx, line);
-    if (outcome.status === 'failed' || outcome.status === 'usage') failed = true;
+    if (outcome.status !== 'empty') {
+      const next = SCRIPT_EXIT_CODES[outcome.status];
+      if (SEVERITY.indexOf(next) < SEVERITY.indexOf(code)) code = next;
+    }
     if (outcome.exit) break;
   }
-  return failed ? 1 : 0;
+  return code;
 }

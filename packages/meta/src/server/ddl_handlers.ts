@@ -18,10 +18,9 @@ import type {
   QueryConfigResponse,
   RecallAppRequest,
   RecallAppResponse,
-  RecoveryAudit,
   UnaryHandlers,
 } from '../../../proto/src/index.ts';
-import { isValidAppName } from '../../../proto/src/index.ts';
+import { describeRecovery, isValidAppName } from '../../../proto/src/index.ts';
 import type { MetaServiceCore } from './meta_service.ts';
 
 
@@ -70,12 +69,6 @@ export function ddlHandlers(core: MetaServiceCore): UnaryHandlers<MetaServiceDef
       return { err: 'ERR_OK', hint: '', keys: rows.map((r) => r[0]), values: rows.map((r) => r[1]) };
     },
   };
-}
-
-/** The recovery that built cluster_root, in one line: when, which plan, from what, with which skips. */
-export function describeRecovery(a: RecoveryAudit): string {
-  const skips = [a.options.skip_bad_nodes ? 'skip_bad_nodes' : '', a.options.skip_lost_partitions ? 'skip_lost_partitions' : ''].filter((x) => x !== '');
-  return `${new Date(a.finished_at_ms).toISOString()} ${a.mode} plan ${a.plan_id} from ${a.node_list.length} nodes: ${a.tables} tables, ${a.partitions} partitions${skips.length > 0 ? `, ${skips.join(', ')}` : ''}`;
 }
 
 function stddev(xs: number[]): number {

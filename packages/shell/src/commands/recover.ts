@@ -3,11 +3,12 @@
 // seed step 5). Option checks and their messages follow Pegasus's order exactly.
 
 import { readFile, writeFile } from 'node:fs/promises';
-import type { ErrorCode, NodeAddress } from '../../../proto/src/index.ts';
+import type { ErrorCode, NodeAddress, RecoveryPlan } from '../../../proto/src/index.ts';
 import { getopt, type OptionSpec, parseInt32 } from '../args.ts';
 import { type CommandStatus, printLines, type ShellContext } from '../context.ts';
 import { dropDuplicateNodes, type NodeListResult, parseNodeListFile, parseNodeListStr, resolveNodeEntries } from '../node_list.ts';
-import { recoverHeaderLines, type RecoverOptions, recoverResultLines, recoverTimeoutLines, recoverUnreachableLines } from '../recover_report.ts';
+import { formatPlanLines } from '../format_plan.ts';
+import { recoverHeaderLines, type RecoverOptions, recoverResultLines, recoverTimeoutLines, recoverUnreachableLines, splitHintLines } from '../recover_report.ts';
 
 const OPTIONS: OptionSpec[] = [
   { short: 'f', long: 'node_list_file', takesValue: true },
@@ -16,12 +17,28 @@ const OPTIONS: OptionSpec[] = [
   { short: 'b', long: 'skip_bad_nodes', takesValue: false },
   { short: 'l', long: 'skip_lost_partitions', takesValue: false },
   { short: 'o', long: 'output', takesValue: true },
+  // Our extensions (issue "Recovery an operator can trust"); long names only, Pegasus has none.
+  { short: '', long: 'plan', takesValue: false },
+  { short: '', long: 'apply', takesValue: true },
+  { short: '', long: 'json', takesValue: false },
 ];
 
 export const RECOVER_USAGE =
-  '[-f|--node_list_file file_name] [-s|--node_list_str str] [-w|--wait_seconds num] [-b|--skip_bad_nodes] [-l|--skip_lost_partitions] [-o|--output file_name]';
+  '[-f|--node_list_file file_name] [-s|--node_list_str str] [-w|--wait_seconds num] [-b|--skip_bad_nodes] [-l|--skip_lost_partitions] [-o|--output file_name] [--plan] [--apply plan_file] [--json]';
 
-export type RecoverArgs = RecoverOptions & { source: { file: string } | { str: string }; output: string | undefined };
+/**
+ * recover: the seed's one step. plan: write nothing, print (and with -o save as JSON) the plan.
+ * apply: write the saved plan's result, only if the cluster still matches it.
+ */
+export type RecoverMode = 'recover' | 'plan' | 'apply';
+
+export type RecoverArgs = RecoverOptions & {
+  mode: RecoverMode;
+  /** The node list (recover, plan); apply takes it from the plan file. */
+  source: { file: string } | { str: string } | { plan: string };
+  output: string | undefined;
+  json: boolean;
+};
 
 /** Check the options; `usage` says whether Pegasus follows the message with the usage line. */
 export function parseRecoverArgs(args: readonly string[]): { ok: true; value: RecoverArgs } | { ok: false; message: string; usage: boolean } {
@@ -37,22 +54,24 @@ export function parseRecoverArgs(args: readonly string[]): { ok: true; value: Re
     waitSeconds = n;
   }
   if (waitSeconds <= 0) return { ok: false, message: `invalid wait_seconds ${waitSeconds}, should be positive number`, usage: true };
+  const output = typeof o.get('output') === 'string' ? (o.get('output') as string) : undefined;
+  const applyFile = typeof o.get('apply') === 'string' ? (o.get('apply') as string) : undefined;
+  const common = { waitSeconds, skipBadNodes: o.has('skip_bad_nodes'), skipLostPartitions: o.has('skip_lost_partitions'), output: output === '' ? undefined : output, json: o.has('json') };
+  if (applyFile !== undefined) {
+    if (o.has('plan')) return { ok: false, message: 'should only specify one of --plan/--apply', usage: true };
+    const fromPlan = ['node_list_file', 'node_list_str', 'skip_bad_nodes', 'skip_lost_partitions', 'output'].filter((k) => o.has(k));
+    if (fromPlan.length > 0) {
+      return { ok: false, message: `--apply takes the node list and options from the plan file; remove --${fromPlan.join(', --')}`, usage: true };
+    }
+    if (applyFile === '') return { ok: false, message: '--apply needs the plan file saved by recover --plan -o', usage: true };
+    return { ok: true, value: { ...common, mode: 'apply', source: { plan: applyFile } } };
+  }
   // Pegasus tests for "given" with empty(): `-f ''` counts as not given.
   const file = typeof o.get('node_list_file') === 'string' ? (o.get('node_list_file') as string) : '';
   const str = typeof o.get('node_list_str') === 'string' ? (o.get('node_list_str') as string) : '';
   if (file === '' && str === '') return { ok: false, message: 'should specify one of node_list_file/node_list_str', usage: true };
   if (file !== '' && str !== '') return { ok: false, message: 'should only specify one of node_list_file/node_list_str', usage: true };
-  const output = typeof o.get('output') === 'string' ? (o.get('output') as string) : undefined;
-  return {
-    ok: true,
-    value: {
-      waitSeconds,
-      skipBadNodes: o.has('skip_bad_nodes'),
-      skipLostPartitions: o.has('skip_lost_partitions'),
-      source: file !== '' ? { file } : { str },
-      output: output === '' ? undefined : output,
-    },
-  };
+  return { ok: true, value: { ...common, mode: o.has('plan') ? 'plan' : 'recover', source: file !== '' ? { file } : { str } } };
 }
 
 export async function recover(ctx: ShellContext, args: string[]): Promise<CommandStatus> {
@@ -62,10 +81,27 @@ export async function recover(ctx: ShellContext, args: string[]): Promise<Comman
     return parsed.usage ? 'usage' : 'failed';
   }
   const request = parsed.value;
-  const nodes = await _loadNodes(ctx, request.source);
+  let plan: RecoveryPlan | undefined;
+  let nodes: NodeAddress[] | undefined;
+  if ('plan' in request.source) {
+    plan = await _loadPlan(ctx, request.source.plan);
+    if (!plan) return 'failed';
+    nodes = plan.node_list;
+    request.skipBadNodes = plan.options.skip_bad_nodes;
+    request.skipLostPartitions = plan.options.skip_lost_partitions;
+  } else {
+    nodes = await _loadNodes(ctx, request.source);
+  }
   if (nodes === undefined) return 'failed';
+  // The seed's form keeps Pegasus's report (and -o as Pegasus's report file); the others differ.
+  if (request.mode === 'recover' && !request.json) return await _recoverAsPegasus(ctx, request, nodes);
+  return await _recoverExtended(ctx, request, nodes, plan);
+}
+
+/** Pegasus's `recover`: the report on stdout, or in the -o file with one line on stdout. */
+async function _recoverAsPegasus(ctx: ShellContext, request: RecoverArgs, nodes: NodeAddress[]): Promise<CommandStatus> {
   const report: string[] = [];
-  const err = await _doRecovery(ctx, request, nodes, report);
+  const answer = await _doRecovery(ctx, request, nodes, report);
   if (request.output === undefined) {
     printLines(ctx, report);
   } else {
@@ -75,13 +111,121 @@ export async function recover(ctx: ShellContext, args: string[]): Promise<Comman
       ctx.io.err(`write file ${request.output} failed: ${(e as Error).message}`);
       return 'failed';
     }
-    ctx.io.out(`recover complete with err = ${err}`);
+    ctx.io.out(`recover complete with err = ${answer.err}`);
   }
-  return err === 'ERR_OK' ? 'ok' : 'failed';
+  return recoverStatus(answer);
+}
+
+/**
+ * --plan, --apply and --json: the same request with a mode, and a fuller report: how each node
+ * answered, the plan (or, for an apply the cluster no longer matches, what changed).
+ */
+async function _recoverExtended(ctx: ShellContext, request: RecoverArgs, nodes: NodeAddress[], saved: RecoveryPlan | undefined): Promise<CommandStatus> {
+  const unique = dropDuplicateNodes(nodes);
+  if (!request.json) printLines(ctx, [...unique.messages, ...recoverHeaderLines(request, unique.nodes)]);
+  if (unique.nodes.length === 0) {
+    ctx.io.out('node set for recovery it empty');
+    return 'failed';
+  }
+  if (saved && !request.json) ctx.io.out(`Apply plan: ${saved.plan_id}`);
+  const progress = _startProgress(ctx);
+  const reply = await ctx.meta.call(
+    'start_recovery',
+    {
+      recovery_nodes: unique.nodes,
+      skip_bad_nodes: request.skipBadNodes,
+      skip_lost_partitions: request.skipLostPartitions,
+      mode: request.mode,
+      ...(saved ? { expected_plan_id: saved.plan_id, expected_fingerprints: saved.fingerprints } : {}),
+    },
+    request.waitSeconds * 1000,
+  );
+  progress.stop();
+  const answer: RecoverAnswer = reply.ok ? { kind: 'answered', err: reply.res.err, hintMessage: reply.res.hint_message } : { kind: 'no_answer', err: reply.err, detail: reply.detail };
+  const status = recoverStatus(answer);
+  const res = reply.ok ? reply.res : undefined;
+  if (request.mode === 'plan' && res?.plan && request.output !== undefined) {
+    try {
+      await writeFile(request.output, `${JSON.stringify(res.plan, null, 2)}\n`);
+    } catch (e) {
+      ctx.io.err(`write file ${request.output} failed: ${(e as Error).message}`);
+      return 'failed';
+    }
+  }
+  if (request.json) {
+    ctx.io.out(JSON.stringify({
+      command: `recover${request.mode === 'recover' ? '' : ` --${request.mode}`}`,
+      outcome: status === 'ok' ? 'success' : status === 'failed' ? 'failure' : status,
+      err: answer.err,
+      hint_lines: answer.kind === 'answered' ? splitHintLines(answer.hintMessage) : [answer.detail],
+      collected: res?.collected ?? [],
+      ...(res?.changes ? { changes: res.changes } : {}),
+      ...(res?.plan ? { plan: res.plan } : {}),
+      ...(request.output !== undefined && res?.plan ? { saved_to: request.output } : {}),
+    }));
+    return status;
+  }
+  const lines: string[] = (res?.collected ?? []).map((c) => `node ${c.node}: ${c.err === 'ERR_OK' ? 'ok' : c.err} in ${c.latency_ms} ms`);
+  if (request.mode === 'plan' && res?.plan) {
+    lines.push(...formatPlanLines(res.plan));
+    if (request.output !== undefined) lines.push(`plan saved to ${request.output}; apply it with: recover --apply ${request.output}`);
+  } else {
+    lines.push(...(answer.kind === 'answered' ? recoverResultLines(answer.err, answer.hintMessage) : _noAnswerLines(request, answer)));
+    for (const change of res?.changes ?? []) lines.push(`CHANGED: ${change}`);
+  }
+  printLines(ctx, lines);
+  return status;
+}
+
+type RecoverAnswer = { kind: 'answered'; err: ErrorCode; hintMessage: string } | { kind: 'no_answer'; err: ErrorCode; detail: string };
+
+/**
+ * The command's status, hence the script's exit code: ok; partial when the meta recovered but a
+ * skip option dropped nodes or partitions; refused when the meta answered an error (definite,
+ * nothing written); failed when no answer came (the outcome is unknown: see recover_status).
+ */
+export function recoverStatus(answer: RecoverAnswer): CommandStatus {
+  if (answer.kind === 'no_answer') return 'failed';
+  if (answer.err !== 'ERR_OK') return 'refused';
+  const skipped = splitHintLines(answer.hintMessage).some((l) => /skip the bad node|force recover the lost partition/.test(l));
+  return skipped ? 'partial' : 'ok';
+}
+
+function _noAnswerLines(request: RecoverArgs, answer: Extract<RecoverAnswer, { kind: 'no_answer' }>): string[] {
+  return answer.err === 'ERR_TIMEOUT' ? recoverTimeoutLines(request.waitSeconds) : recoverUnreachableLines(answer.err, answer.detail);
+}
+
+/** A plan saved by `recover --plan -o`; undefined after printing why it cannot be used. */
+async function _loadPlan(ctx: ShellContext, file: string): Promise<RecoveryPlan | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    ctx.io.err(`open file ${file} failed`);
+    return undefined;
+  }
+  let plan: RecoveryPlan;
+  try {
+    plan = JSON.parse(text) as RecoveryPlan;
+  } catch (e) {
+    ctx.io.err(`${file} is not JSON (${(e as Error).message}); give the file saved by recover --plan -o`);
+    return undefined;
+  }
+  const valid = typeof plan === 'object' && plan !== null && typeof plan.plan_id === 'string' && Array.isArray(plan.node_list) &&
+    plan.node_list.every((n) => typeof n === 'string') && typeof plan.options === 'object' && plan.options !== null && Array.isArray(plan.fingerprints);
+  if (!valid) {
+    ctx.io.err(`${file} is not a recovery plan (no plan_id, node_list, options or fingerprints); give the file saved by recover --plan -o`);
+    return undefined;
+  }
+  if (plan.err !== 'ERR_OK') {
+    ctx.io.err(`plan ${plan.plan_id} in ${file} cannot be applied: its result was ${plan.err} (${plan.outcome}); ${plan.next_step}, then make a new plan`);
+    return undefined;
+  }
+  return plan;
 }
 
 /** Read, parse and resolve the node list; undefined after printing the problem (stderr). */
-async function _loadNodes(ctx: ShellContext, source: RecoverArgs['source']): Promise<NodeAddress[] | undefined> {
+async function _loadNodes(ctx: ShellContext, source: { file: string } | { str: string }): Promise<NodeAddress[] | undefined> {
   let parsed: NodeListResult;
   if ('file' in source) {
     let text: string;
@@ -108,12 +252,12 @@ async function _loadNodes(ctx: ShellContext, source: RecoverArgs['source']): Pro
 }
 
 /** The client part (do_recovery): dedupe, print the header, ask the meta, print the answer into `report`. */
-async function _doRecovery(ctx: ShellContext, request: RecoverArgs, nodes: NodeAddress[], report: string[]): Promise<ErrorCode> {
+async function _doRecovery(ctx: ShellContext, request: RecoverArgs, nodes: NodeAddress[], report: string[]): Promise<RecoverAnswer> {
   const unique = dropDuplicateNodes(nodes);
   report.push(...unique.messages);
   if (unique.nodes.length === 0) {
     report.push('node set for recovery it empty');
-    return 'ERR_INVALID_PARAMETERS';
+    return { kind: 'no_answer', err: 'ERR_INVALID_PARAMETERS', detail: 'empty node list' };
   }
   report.push(...recoverHeaderLines(request, unique.nodes));
   // Printed to stdout before the wait, as Pegasus does, so an operator sees what is being asked.
@@ -126,20 +270,38 @@ async function _doRecovery(ctx: ShellContext, request: RecoverArgs, nodes: NodeA
   );
   progress.stop();
   if (!reply.ok) {
-    report.push(...(reply.err === 'ERR_TIMEOUT' ? recoverTimeoutLines(request.waitSeconds) : recoverUnreachableLines(reply.err, reply.detail)));
-    return reply.err;
+    const answer = { kind: 'no_answer' as const, err: reply.err, detail: reply.detail };
+    report.push(..._noAnswerLines(request, answer));
+    return answer;
   }
   report.push(...recoverResultLines(reply.res.err, reply.res.hint_message));
-  return reply.res.err;
+  return { kind: 'answered', err: reply.res.err, hintMessage: reply.res.hint_message };
 }
 
 /**
  * Pegasus prints `Wait recovery for N seconds` every second without an answer. We print it only at
- * a terminal, and on stderr: in a script the report on stdout stays exactly the seed's block.
+ * a terminal, and on stderr: in a script the report on stdout stays exactly the seed's block. At a
+ * terminal we also ask the meta (query_recovery_status) how far it got and print each node as it
+ * answers the collection.
  */
 function _startProgress(ctx: ShellContext): { stop: () => void } {
   if (!ctx.interactive) return { stop: () => {} };
   let seconds = 0;
-  const timer = setInterval(() => ctx.io.err(`Wait recovery for ${seconds++} seconds`), 1000);
+  const shown = new Set<string>();
+  let polling = false;
+  const timer = setInterval(async () => {
+    ctx.io.err(`Wait recovery for ${seconds++} seconds`);
+    if (polling) return;
+    polling = true;
+    const status = await ctx.meta.call('query_recovery_status', {}, 900);
+    polling = false;
+    if (!status.ok || status.res.err !== 'ERR_OK') return;
+    for (const c of status.res.collected) {
+      if (shown.has(c.node)) continue;
+      shown.add(c.node);
+      ctx.io.err(`  node ${c.node}: ${c.err === 'ERR_OK' ? 'ok' : c.err} in ${c.latency_ms} ms`);
+    }
+    if (status.res.running) ctx.io.err(`  stage: ${status.res.stage}`);
+  }, 1000);
   return { stop: () => clearInterval(timer) };
 }
