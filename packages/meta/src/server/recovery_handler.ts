@@ -165,7 +165,12 @@ async function recover(core: MetaServiceCore, req: StartRecoveryRequest, mode: R
     heartbeatingNodes: heartbeatingNodes(core),
     createdAtSeconds: Math.floor(core.nowMs() / 1000),
   });
-  const hint = formatHintMessage(result.hintLines);
+  // Completeness (plain recover and apply; a plan lists it in its own report): replica servers that
+  // beacon to this meta but were not listed hold replicas nobody looked at.
+  const unlisted = plan.completeness.unlisted_heartbeating_nodes.map(
+    (n) => `WARNING: node(${n}) sends heartbeats to this meta server but is not in the recovery node list; its replicas were not considered`,
+  );
+  const hint = formatHintMessage(mode === 'plan' ? result.hintLines : [...unlisted, ...result.hintLines]);
   if (mode === 'plan') {
     core.log(`recovery plan ${plan.plan_id} made (${result.outcome}); nothing written`);
     return { err: result.err, hint_message: hint, plan, collected };
