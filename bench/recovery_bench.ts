@@ -1,25 +1,44 @@
 // Collection-phase benchmark of metadata recovery (issue "Metadata recovery", Benchmark): a generated
 // cluster of 10 replica servers holding 100 tables x 32 partitions x 3 replicas, recovered from
-// start_recovery to the last ZooKeeper write, split into collect / construct / write, beside the same
-// number of raw ZooKeeper creates issued the same way (apps concurrently, then partitions
+// start_recovery to the last ZooKeeper write, split into collect / construct / plan / write, beside
+// the same number of raw ZooKeeper creates issued the same way (apps concurrently, then partitions
 // concurrently), in one run against one private ZooKeeper.
+//
+// In the same run, on the same generated cluster, it measures (issue "recovery plan": planning must
+// not cost more than 1.2x the collection alone):
+//   - collect alone: collectReplicaInfos, with the bench's warm clients and, as the handler does it,
+//     with fresh clients per call (the handler opens and closes its own RpcClients each attempt);
+//   - plan: start_recovery with mode 'plan' through the real MetaServiceCore handler (collect +
+//     construct + buildRecoveryPlan, nothing written), the handler call alone, on a fresh core;
+//   - recover: start_recovery with mode 'recover' (collect + construct + plan + write), the handler
+//     call alone, plus the whole task with core start/stop as before;
+//   - buildRecoveryPlan alone, as a stage of the stage-by-stage recovery, and the cbor encoding of
+//     the plan response (what the gRPC path adds on top of the handler call; not in the plan figure).
+// Each start_recovery task builds a fresh core on a fresh cluster_root (a core that has recovered
+// is serving: it refuses 'recover' and would answer 'plan' as a drill, not from recovery mode).
+// Statistics exclude the one warm-up iteration (warmupTime 0: tinybench's default 250 ms budget
+// would add more warm-ups to the short tasks); p95 interpolates linearly, so with 5 iterations it lies
+// between the two largest samples. The final line prints plan p50 / collect p50.
 //
 // The replica servers are in-process gRPC servers answering query_app_info / query_replica_info
 // from generated data (real gRPC + cbor-x over loopback, no LevelDB: recovery only reads metadata).
 // Run: node --import tsx bench/recovery_bench.ts [--iterations N]
 
 import { Bench } from 'tinybench';
-import { type AppInfo, type ReplicaInfo, ReplicaService, RpcClient, startRpcServer } from '../packages/proto/src/index.ts';
+import { type AppInfo, encodeMessage, type ReplicaInfo, ReplicaService, RpcClient, startRpcServer, type StartRecoveryRequest } from '../packages/proto/src/index.ts';
 import type { MetaConfig } from '../packages/meta/src/config.ts';
-import { collectReplicaInfos } from '../packages/meta/src/recovery/collect_replica_infos.ts';
+import { collectReplicaInfos, type NodeQuery } from '../packages/meta/src/recovery/collect_replica_infos.ts';
 import { constructRecovery } from '../packages/meta/src/recovery/construct_recovery.ts';
+import { buildRecoveryPlan } from '../packages/meta/src/recovery/plan/recovery_plan.ts';
 import { MetaServiceCore } from '../packages/meta/src/server/meta_service.ts';
-import { writeTables } from '../packages/meta/src/state_store/app_storage.ts';
+import { appsRoot, writeTables } from '../packages/meta/src/state_store/app_storage.ts';
 import { connectZookeeperStore } from '../packages/meta/src/state_store/zookeeper_store.ts';
 import { startPrivateZookeeper } from '../tests/support/zookeeper_server.ts';
 
 const NODES = 10, TABLES = 100, PARTITIONS = 32, REPLICAS = 3;
 const iterations = Number(process.argv[process.argv.indexOf('--iterations') + 1]) || 5;
+const WARMUP = 1;
+const PLAN_TARGET = 1.2;
 
 function generate(): { nodes: Map<number, { apps: AppInfo[]; replicas: ReplicaInfo[] }> } {
   const nodes = new Map<number, { apps: AppInfo[]; replicas: ReplicaInfo[] }>();
@@ -35,6 +54,22 @@ function generate(): { nodes: Map<number, { apps: AppInfo[]; replicas: ReplicaIn
     }
   }
   return { nodes };
+}
+
+/** p50 / p95 / mean / min / max of samples (ms), percentiles interpolated linearly as tinybench does. */
+function stats(xs: readonly number[]): { n: number; p50: number; p95: number; mean: number; min: number; max: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p: number) => {
+    const i = (s.length - 1) * p;
+    const lo = Math.floor(i);
+    return s[lo] + (s[Math.min(lo + 1, s.length - 1)] - s[lo]) * (i - lo);
+  };
+  return { n: s.length, p50: q(0.5), p95: q(0.95), mean: s.reduce((a, b) => a + b, 0) / s.length, min: s[0], max: s[s.length - 1] };
+}
+
+function line(name: string, xs: readonly number[]): string {
+  const r = stats(xs);
+  return `${name.padEnd(80)} p50 ${r.p50.toFixed(1).padStart(7)} ms  p95 ${r.p95.toFixed(1).padStart(7)} ms  mean ${r.mean.toFixed(1).padStart(7)}  min ${r.min.toFixed(1).padStart(7)}  max ${r.max.toFixed(1).padStart(7)}  (n=${r.n})`;
 }
 
 async function main(): Promise<void> {
@@ -54,36 +89,89 @@ async function main(): Promise<void> {
     addresses.push(`127.0.0.1:${port}`);
   }
   const clients = new Map(addresses.map((a) => [a, new RpcClient(ReplicaService, a)]));
-  const query = {
-    queryAppInfo: (node: string, ms: number) => clients.get(node)!.call('query_app_info', { meta_server: 'bench:0' }, ms),
-    queryReplicaInfo: (node: string, ms: number) => clients.get(node)!.call('query_replica_info', { node1: node }, ms),
+  const warmQuery: NodeQuery = {
+    queryAppInfo: (node, ms) => clients.get(node)!.call('query_app_info', { meta_server: 'bench:0' }, ms),
+    queryReplicaInfo: (node, ms) => clients.get(node)!.call('query_replica_info', { node1: node }, ms),
   };
   let round = 0;
-  const stages = { collect: [] as number[], construct: [] as number[], write: [] as number[] };
+  // Samples per measurement, warm-up included (dropped when printed).
+  const samples = {
+    collectWarm: [] as number[],
+    collectFresh: [] as number[],
+    planCall: [] as number[],
+    planEncode: [] as number[],
+    recoverCall: [] as number[],
+    stageCollect: [] as number[],
+    stageConstruct: [] as number[],
+    stagePlan: [] as number[],
+    stageWrite: [] as number[],
+  };
+  let planBytes = 0;
   const options = { skipBadNodes: false, skipLostPartitions: false, nowSeconds: 1, maxReservedDroppedReplicas: 1 };
-  const bench = new Bench({ iterations, time: 0, warmupIterations: 1, throws: true });
-
-  bench.add('start_recovery through the meta service (collect+construct+write)', async () => {
+  const bench = new Bench({ iterations, time: 0, warmupIterations: WARMUP, warmupTime: 0, throws: true });
+  const timed = async <T>(into: number[], f: () => Promise<T>): Promise<T> => {
+    const t = performance.now();
+    const r = await f();
+    into.push(performance.now() - t);
+    return r;
+  };
+  const freshCore = async () => {
     const root = `/bench/service${round++}`;
     const config = { configPath: 'bench', address: '127.0.0.1:1', serverList: [], clusterRoot: root, lockRoot: root, recoverFromReplicaServer: true, holdSecondsForDroppedApp: 1, maxReservedDroppedReplicas: 1, emptyStorageCheckSeconds: 0, fdGraceSeconds: 5, lbIntervalMs: 100000, clusterName: 'bench', zookeeperHosts: zk.hostsList, zookeeperTimeoutMs: 30000, rpcTimeoutMs: 5000, defaultApps: [] } satisfies MetaConfig;
     const core = new MetaServiceCore({ config, store, log: () => {} });
-    await core.start();
-    const res = await core.handlers().start_recovery!({ recovery_nodes: addresses, skip_bad_nodes: false, skip_lost_partitions: false });
+    const started = await core.start();
+    if (!started.ok || started.mode !== 'recovery') throw new Error(`fresh core did not enter recovery mode: ${JSON.stringify(started)}`);
+    return { core, root };
+  };
+  const request = (mode: StartRecoveryRequest['mode']): StartRecoveryRequest => ({ recovery_nodes: addresses, skip_bad_nodes: false, skip_lost_partitions: false, mode });
+
+  bench.add('collectReplicaInfos alone (the bench\'s warm clients)', async () => {
+    const reports = await timed(samples.collectWarm, () => collectReplicaInfos(addresses, warmQuery, 5000));
+    if (reports.some((r) => r.err !== 'ERR_OK')) throw new Error('a node did not answer');
+  });
+
+  bench.add('collectReplicaInfos alone (fresh clients per call, as the handler)', async () => {
+    const fresh = new Map(addresses.map((a) => [a, new RpcClient(ReplicaService, a)]));
+    const query: NodeQuery = {
+      queryAppInfo: (node, ms) => fresh.get(node)!.call('query_app_info', { meta_server: 'bench:0' }, ms),
+      queryReplicaInfo: (node, ms) => fresh.get(node)!.call('query_replica_info', { node1: node }, ms),
+    };
+    try {
+      const reports = await timed(samples.collectFresh, () => collectReplicaInfos(addresses, query, 5000));
+      if (reports.some((r) => r.err !== 'ERR_OK')) throw new Error('a node did not answer');
+    } finally {
+      fresh.forEach((c) => c.close());
+    }
+  });
+
+  bench.add("start_recovery mode 'plan' through the meta service (core start+call+stop)", async () => {
+    const { core, root } = await freshCore();
+    const res = await timed(samples.planCall, () => core.handlers().start_recovery!(request('plan')));
+    if (res.err !== 'ERR_OK' || !res.plan) throw new Error(`plan: ${res.err}: ${res.hint_message}`);
+    if (core.mode !== 'recovery' || (await store.getChildren(appsRoot(root))) !== undefined) throw new Error('plan mode wrote to ZooKeeper');
+    const t = performance.now();
+    planBytes = encodeMessage(res).length;
+    samples.planEncode.push(performance.now() - t);
+    await core.stop();
+  });
+
+  bench.add("start_recovery mode 'recover' through the meta service (core start+call+stop)", async () => {
+    const { core } = await freshCore();
+    const res = await timed(samples.recoverCall, () => core.handlers().start_recovery!(request('recover')));
     if (res.err !== 'ERR_OK') throw new Error(`${res.err}: ${res.hint_message}`);
     await core.stop();
   });
 
   bench.add('the same recovery, stage by stage', async () => {
+    const reports = await timed(samples.stageCollect, () => collectReplicaInfos(addresses, warmQuery, 5000));
     let t = performance.now();
-    const reports = await collectReplicaInfos(addresses, query, 5000);
-    stages.collect.push(performance.now() - t);
-    t = performance.now();
     const result = constructRecovery(reports, options);
-    stages.construct.push(performance.now() - t);
+    samples.stageConstruct.push(performance.now() - t);
     if (result.err !== 'ERR_OK') throw new Error(result.err);
     t = performance.now();
-    await writeTables(store, `/bench/stages${round++}`, { apps: result.apps, partitions: result.partitions });
-    stages.write.push(performance.now() - t);
+    buildRecoveryPlan({ result, reports, options, nodeList: addresses, heartbeatingNodes: [], createdAtSeconds: 1 });
+    samples.stagePlan.push(performance.now() - t);
+    await timed(samples.stageWrite, () => writeTables(store, `/bench/stages${round++}`, { apps: result.apps, partitions: result.partitions }));
   });
 
   bench.add(`raw ZooKeeper: ${2 + TABLES + TABLES * PARTITIONS} creates/sets issued the same way`, async () => {
@@ -99,14 +187,34 @@ async function main(): Promise<void> {
   });
 
   await bench.run();
-  console.log(`recovery benchmark: ${NODES} replica servers, ${TABLES} tables x ${PARTITIONS} partitions x ${REPLICAS} replicas, ${iterations} iterations, ${new Date().toISOString()}`);
+  const measured = (xs: number[]) => {
+    if (xs.length !== iterations + WARMUP) throw new Error(`expected ${iterations + WARMUP} samples, got ${xs.length}`);
+    return xs.slice(-iterations);
+  };
+  console.log(`recovery benchmark: ${NODES} replica servers, ${TABLES} tables x ${PARTITIONS} partitions x ${REPLICAS} replicas, ${iterations} iterations after ${WARMUP} warm-up, ${new Date().toISOString()}`);
+  console.log('whole tasks (tinybench):');
   for (const task of bench.tasks) {
     const r = task.result as unknown as { latency?: { p50?: number; mean?: number; min?: number; max?: number } };
     const l = r.latency ?? {};
-    console.log(`${task.name.padEnd(78)} p50 ${l.p50?.toFixed(1)} ms  mean ${l.mean?.toFixed(1)} ms  min ${l.min?.toFixed(1)}  max ${l.max?.toFixed(1)}`);
+    console.log(`  ${task.name.padEnd(78)} p50 ${l.p50?.toFixed(1)} ms  mean ${l.mean?.toFixed(1)} ms  min ${l.min?.toFixed(1)}  max ${l.max?.toFixed(1)}`);
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  console.log(`stages (median of ${stages.collect.length}): collect ${median(stages.collect).toFixed(1)} ms, construct ${median(stages.construct).toFixed(1)} ms, write ${median(stages.write).toFixed(1)} ms`);
+  const collect = measured(samples.collectWarm);
+  const collectFresh = measured(samples.collectFresh);
+  const plan = measured(samples.planCall);
+  console.log('measured calls:');
+  console.log(`  ${line('collect: collectReplicaInfos, warm clients', collect)}`);
+  console.log(`  ${line('collect: collectReplicaInfos, fresh clients (as the handler)', collectFresh)}`);
+  console.log(`  ${line("plan: start_recovery mode 'plan', handler call (collect+construct+plan)", plan)}`);
+  console.log(`  ${line("recover: start_recovery mode 'recover', handler call (collect+construct+plan+write)", measured(samples.recoverCall))}`);
+  console.log(`  ${line(`cbor encoding of the plan response (${(planBytes / 1024).toFixed(0)} KiB; not in 'plan')`, measured(samples.planEncode))}`);
+  console.log('stages of the stage-by-stage recovery:');
+  console.log(`  ${line('collect (warm clients)', measured(samples.stageCollect))}`);
+  console.log(`  ${line('construct (constructRecovery)', measured(samples.stageConstruct))}`);
+  console.log(`  ${line('plan (buildRecoveryPlan alone)', measured(samples.stagePlan))}`);
+  console.log(`  ${line('write (writeTables)', measured(samples.stageWrite))}`);
+  const ratio = stats(plan).p50 / stats(collect).p50;
+  const ratioFresh = stats(plan).p50 / stats(collectFresh).p50;
+  console.log(`plan p50 / collect p50 = ${ratio.toFixed(2)} (target <= ${PLAN_TARGET}: ${ratio <= PLAN_TARGET ? 'met' : 'NOT met'}); against collect with fresh clients as the handler: ${ratioFresh.toFixed(2)}`);
   clients.forEach((c) => c.close());
   servers.forEach((s) => s.forceShutdown());
   await store.close();

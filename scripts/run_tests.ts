@@ -80,8 +80,10 @@ const e2e = withE2e ? findTests(join(root, 'tests/e2e')).filter((f) => f.include
 const denoFiles = unit.filter((f) => !/zookeeper|_node_test\.ts$/.test(f));
 
 const outcomes: Outcome[] = [];
-outcomes.push(...await runAll(unit, 'node', 2, 120_000));
-if (withDeno) outcomes.push(...await runAll(denoFiles, 'deno', 2, 120_000));
+// The Node and Deno passes run side by side (their tests use random ports and temp dirs); the
+// end-to-end tests follow, one at a time, alone on the machine.
+const [nodeOutcomes, denoOutcomes] = await Promise.all([runAll(unit, 'node', 2, 120_000), withDeno ? runAll(denoFiles, 'deno', 1, 120_000) : Promise.resolve([])]);
+outcomes.push(...nodeOutcomes, ...denoOutcomes);
 outcomes.push(...await runAll(e2e, 'node', 1, 600_000));
 
 const passed = outcomes.reduce((n, o) => n + o.passed, 0);

@@ -72,16 +72,27 @@ test('a replica server that cannot be reached: ERR_TRY_AGAIN, then --skip_bad_no
   ok(runSh(['stop_onebox_instance', '-r', '4']), 'stop replica 4');
   writeNodeList('recover_node_list', ALL);
   const failed = shell('recover -f recover_node_list');
+  assert.is(failed.code, 2, failed.out); // refused: nothing written
   assert.match(failed.out, 'Recover result: ERR_TRY_AGAIN');
   assert.match(failed.out, 'ERROR: collect app and replica info from node(127.0.0.1:34804) failed with err(ERR_NETWORK_FAILURE), you can skip it by set skip_bad_nodes option');
   assert.match(shell('ls').out, 'list apps failed, error=ERR_UNDER_RECOVERY');
-  const skipped = ok(shell('recover -f recover_node_list --skip_bad_nodes'), 'recover -b');
+  const skippedRun = shell('recover -f recover_node_list --skip_bad_nodes');
+  assert.is(skippedRun.code, 3, skippedRun.out); // partial: recovered, with a node skipped
+  const skipped = skippedRun.out;
   assert.match(skipped, 'Skip bad nodes: true');
   assert.match(skipped, 'Recover result: ERR_OK');
   assert.match(skipped, 'WARNING: collect app and replica info from node(127.0.0.1:34804) failed with err(ERR_NETWORK_FAILURE), skip the bad node');
   assert.match(skipped, /WARNING: partition\(1\.\d\) only collects 2\/3 of replicas, may lost data/);
   assert.is(countKeys(), N);
   ok(runSh(['start_onebox_instance', '-r', '4']), 'replica 4 back');
+  // Its replicas were not looked at: quarantined (kept, never assigned), listed, counted by nodes -d.
+  await eventually('replica 4 reports its replicas, which are quarantined', () => {
+    const r = shell('quarantine');
+    return { done: /^127\.0\.0\.1:34804\s+1\.\d+\s/m.test(r.out), detail: r.out };
+  }, 30_000, 500);
+  assert.match(shell('nodes -d').out, /127\.0\.0\.1:34804\s+ALIVE\s+\d+\s+\d+\s+\d+\s+[1-9]\d*\n/);
+  assert.ok(replicaDirsOf('1').some((d) => d.includes('/replica4/')), 'replica 4 keeps its replica dirs');
+  assert.is(countKeys(), N);
 });
 
 test('a partition with 1 of 3 replicas, and one with none: warnings, ERR_TRY_AGAIN, then --skip_lost_partitions', async () => {
@@ -97,7 +108,9 @@ test('a partition with 1 of 3 replicas, and one with none: warnings, ERR_TRY_AGA
   const failed = shell('recover -f recover_node_list');
   assert.match(failed.out, 'Recover result: ERR_TRY_AGAIN');
   assert.match(failed.out, 'ERROR: partition(1.1) has no replica collected, you can force recover it by set skip_lost_partitions option');
-  const forced = ok(shell('recover -f recover_node_list --skip_lost_partitions'), 'recover -l');
+  const forcedRun = shell('recover -f recover_node_list --skip_lost_partitions');
+  assert.is(forcedRun.code, 3, forcedRun.out); // partial: recovered, with a lost partition made empty
+  const forced = forcedRun.out;
   assert.match(forced, 'Recover result: ERR_OK');
   assert.match(forced, 'WARNING: partition(1.0) only collects 1/3 of replicas, may lost data');
   assert.match(forced, 'WARNING: partition(1.1) has no replica collected, force recover the lost partition to empty');

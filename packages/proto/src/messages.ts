@@ -1,7 +1,7 @@
 // Request and response messages of every RPC. Names follow Pegasus's thrift structs and RPC names
 // (idl/meta_admin.thrift, idl/replica_admin.thrift); every response carries `err`.
 
-import type { NodeFingerprint, RecoveryAudit, RecoveryPlan } from './recovery_plan.ts';
+import type { NodeFingerprint, QuarantinedReplica, RecoveryAudit, RecoveryPlan } from './recovery_plan.ts';
 import type { ErrorCode } from './error_code.ts';
 import type { AppInfo, AppStatus, Gpid, NodeAddress, PartitionConfiguration, PartitionStatus, ReplicaInfo } from './types.ts';
 
@@ -42,7 +42,13 @@ export type QueryConfigResponse = {
 export type NodeStatus = 'ALIVE' | 'UNALIVE';
 export type NodeInfo = { node: NodeAddress; status: NodeStatus };
 export type ListNodesRequest = { status: NodeStatus | 'all' };
-export type ListNodesResponse = { err: ErrorCode; hint: string; infos: NodeInfo[] };
+export type ListNodesResponse = {
+  err: ErrorCode;
+  hint: string;
+  infos: NodeInfo[];
+  /** Our extension: replicas in quarantine after a partial recovery (absent when none). */
+  quarantined?: QuarantinedReplica[];
+};
 
 export type ClusterInfoRequest = Record<string, never>;
 export type ClusterInfoResponse = { err: ErrorCode; hint: string; keys: string[]; values: string[] };

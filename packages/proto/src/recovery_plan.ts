@@ -157,6 +157,22 @@ export type RecoveryAudit = {
   partitions: number;
   /** Skips used, warnings: the hint lines of the answer. */
   hint_lines: string[];
+  /** The nodes whose answers were used; replicas on any other node are quarantined when it joins. */
+  answered_nodes: NodeAddress[];
+};
+
+/**
+ * A replica on a node the recovery did not hear from, of a partition now served by others: kept,
+ * never assigned (packages/meta/src/server/quarantine.ts).
+ */
+export type QuarantinedReplica = {
+  node: NodeAddress;
+  gpid: string;
+  ballot: number;
+  last_committed_decree: number;
+  last_prepared_decree: number;
+  /** The partition's ballot in the metadata now. */
+  served_at_ballot: number;
 };
 
 /** The recovery that built cluster_root, in one line: when, which plan, from what, with which skips. */

@@ -25,6 +25,8 @@ export type GuardianInput = {
   reported: ReadonlyMap<NodeAddress, ReplicaInfo>;
   loads: Map<NodeAddress, NodeLoad>;
   pendingLearner?: NodeAddress;
+  /** Nodes never to add to this partition: they hold a quarantined replica of it (quarantine.ts). */
+  excluded?: ReadonlySet<NodeAddress>;
 };
 
 export type GuardianAction =
@@ -100,15 +102,16 @@ function decideMissingPrimary(input: GuardianInput, aliveSecondaries: NodeAddres
 
 function decideMissingSecondary(input: GuardianInput): GuardianAction {
   const { pc, alive, reported, loads, pendingLearner } = input;
+  const excluded = input.excluded ?? new Set<NodeAddress>();
   const members = new Set([pc.primary, ...pc.secondaries]);
   if (members.size >= pc.max_replica_count) return { kind: 'none' };
   if (pendingLearner !== undefined) return { kind: 'none' };
-  const holders = pc.last_drops.filter((n) => alive.has(n) && reported.has(n) && !members.has(n));
+  const holders = pc.last_drops.filter((n) => alive.has(n) && reported.has(n) && !members.has(n) && !excluded.has(n));
   if (holders.length > 0) {
     const learner = best(holders, reported);
     return { kind: 'add_learner', reason: `${members.size}/${pc.max_replica_count} replicas: ${learner} still holds a replica`, learner };
   }
-  const learner = pickLeastLoaded(new Map([...loads].filter(([n]) => alive.has(n))), members, false);
+  const learner = pickLeastLoaded(new Map([...loads].filter(([n]) => alive.has(n) && !excluded.has(n))), members, false);
   if (!learner) return { kind: 'wait', reason: `${members.size}/${pc.max_replica_count} replicas and no other alive node` };
   return { kind: 'add_learner', reason: `${members.size}/${pc.max_replica_count} replicas: add ${learner}`, learner };
 }

@@ -16,9 +16,9 @@ function pc(primary: string, secondaries: string[], lastDrops: string[] = [], ba
 function rep(ballot: number, lcd: number, lpd = lcd): ReplicaInfo {
   return { pid: { app_id: 1, partition_index: 0 }, ballot, status: 'PS_INACTIVE', last_committed_decree: lcd, last_prepared_decree: lpd, last_durable_decree: lcd, app_type: 'pegasus', disk_tag: 'default' };
 }
-function decide(config: PartitionConfiguration, alive: string[], reported: [string, ReplicaInfo][] = [], pending?: string): GuardianAction {
+function decide(config: PartitionConfiguration, alive: string[], reported: [string, ReplicaInfo][] = [], pending?: string, excluded: string[] = []): GuardianAction {
   const loads = computeNodeLoads([config], alive);
-  return decidePartition({ pc: config, alive: new Set(alive), reported: new Map(reported), loads, pendingLearner: pending });
+  return decidePartition({ pc: config, alive: new Set(alive), reported: new Map(reported), loads, pendingLearner: pending, excluded: new Set(excluded) });
 }
 function summary(a: GuardianAction): string {
   if (a.kind === 'update') return `update b${a.config.ballot} p=${a.config.primary || '-'} s=[${a.config.secondaries}] d=[${a.config.last_drops}]`;
@@ -41,6 +41,8 @@ const rows: [string, () => GuardianAction, string][] = [
   ['missing secondary: new node', () => decide(pc(A, [B]), [A, B, D]),                                      `learner ${D}`],
   ['learner pending',             () => decide(pc(A, [B]), [A, B, D], [], D),                               'none'],
   ['no node to add',              () => decide(pc(A, [B]), [A, B]),                                         'wait'],
+  ['quarantined holder skipped',  () => decide(pc(A, [], [C, B]), [A, B, C, D], [[B, rep(5, 1)], [C, rep(5, 2)]], undefined, [C]), `learner ${B}`],
+  ['only a quarantined node left', () => decide(pc(A, [B]), [A, B, D], [], undefined, [D]),                 'wait'],
 ];
 
 for (const [name, run, expected] of rows) {

@@ -49,7 +49,8 @@ export function ddlHandlers(core: MetaServiceCore): UnaryHandlers<MetaServiceDef
       const refused = core.guard();
       if (refused) return { ...refused, infos: [] };
       const infos = core.knownNodes().map((node) => ({ node, status: core.state.nodes.get(node)!.alive ? 'ALIVE' as const : 'UNALIVE' as const }));
-      return { err: 'ERR_OK', hint: '', infos: infos.filter((n) => req.status === 'all' || n.status === req.status) };
+      const quarantined = core.quarantinedReplicas();
+      return { err: 'ERR_OK', hint: '', infos: infos.filter((n) => req.status === 'all' || n.status === req.status), ...(quarantined.length > 0 ? { quarantined } : {}) };
     },
     cluster_info: async (): Promise<ClusterInfoResponse> => {
       const refused = core.guard();

@@ -9,6 +9,7 @@ import type {
   ErrorCode,
   MetaServiceDefinition,
   NodeAddress,
+  QuarantinedReplica,
   RecoveryAudit,
   UnaryHandlers,
   UpdatePartitionConfigurationRequest,
@@ -21,6 +22,7 @@ import { appsRoot, loadTables } from '../state_store/app_storage.ts';
 import { readRecoveryAudit } from '../state_store/recovery_audit_storage.ts';
 import type { LeaderLock, MetaStateStore } from '../state_store/state_store.ts';
 import { answerConfigSync } from './config_sync.ts';
+import { findQuarantinedReplicas, quarantinedHolders } from './quarantine.ts';
 import { ddlHandlers } from './ddl_handlers.ts';
 import { MetaState } from './meta_state.ts';
 import { recoveryHandlers } from './recovery_handler.ts';
@@ -229,6 +231,7 @@ export class MetaServiceCore {
     if (now - this.servingSinceMs < this.config.fdGraceSeconds * 1000) return;
     const alive = new Set(this.state.aliveNodes());
     const loads = this.state.nodeLoads();
+    const quarantined = quarantinedHolders(this.quarantinedReplicas());
     const work: Promise<void>[] = [];
     for (const pc of [...this.state.availableConfigs()]) {
       const key = gpidToString(pc.pid);
@@ -238,7 +241,14 @@ export class MetaServiceCore {
         this.log(`partition(${key}): learner ${pending.learner} did not finish in ${LEARNER_TIMEOUT_MS / 1000} s; choosing again`);
         this.state.pendingLearners.delete(key);
       }
-      const action = decidePartition({ pc, alive, reported: this.state.reportedReplicas(key), loads, pendingLearner: this.state.pendingLearners.get(key)?.learner });
+      const action = decidePartition({
+        pc,
+        alive,
+        reported: this.state.reportedReplicas(key),
+        loads,
+        pendingLearner: this.state.pendingLearners.get(key)?.learner,
+        excluded: quarantined.get(key),
+      });
       if (action.kind === 'wait' && this.lastWaitReason.get(key) !== action.reason) this.log(`partition(${key}): ${action.reason}`);
       this.lastWaitReason.set(key, action.kind === 'wait' ? action.reason : '');
       if (action.kind === 'add_learner') {
@@ -251,6 +261,16 @@ export class MetaServiceCore {
       }
     }
     await Promise.all(work);
+  }
+
+  /** Replicas on nodes the last recovery did not hear from, of partitions served by others. */
+  quarantinedReplicas(): QuarantinedReplica[] {
+    return findQuarantinedReplicas({
+      apps: this.state.apps,
+      partitions: this.state.partitions,
+      recoveredFrom: this.recoveryAudit?.answered_nodes ? new Set(this.recoveryAudit.answered_nodes) : undefined,
+      nodeReplicas: new Map([...this.state.nodes].map(([node, s]) => [node, s.replicas])),
+    });
   }
 
   knownNodes(): NodeAddress[] {

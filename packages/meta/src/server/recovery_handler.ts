@@ -205,6 +205,7 @@ async function recover(core: MetaServiceCore, req: StartRecoveryRequest, mode: R
     tables: plan.tables.length,
     partitions,
     hint_lines: result.hintLines,
+    answered_nodes: reports.filter((r) => r.err === 'ERR_OK').map((r) => r.node),
   };
   try {
     await core.state.writeInitialTables(tables, {

@@ -1,7 +1,7 @@
 // `nodes [-d]`: replica servers the meta knows, with per-node replica counts over the AVAILABLE
 // apps when detailed (replication_ddl_client::list_nodes, node_management.cpp).
 
-import type { NodeInfo, PartitionConfiguration } from '../../../proto/src/index.ts';
+import type { NodeInfo, PartitionConfiguration, QuarantinedReplica } from '../../../proto/src/index.ts';
 import { getopt, type OptionSpec } from '../args.ts';
 import { type CommandStatus, printLines, type ShellContext } from '../context.ts';
 import { compareNodes, countReplicasPerNode } from '../health.ts';
@@ -25,7 +25,7 @@ export async function nodes(ctx: ShellContext, args: string[]): Promise<CommandS
     partitions = await _availablePartitions(ctx);
     if (!partitions) return 'failed';
   }
-  printLines(ctx, renderTables(nodesTables(reply.res.infos, partitions)));
+  printLines(ctx, renderTables(nodesTables(reply.res.infos, partitions, reply.res.quarantined ?? [])));
   return 'ok';
 }
 
@@ -45,18 +45,24 @@ async function _availablePartitions(ctx: ShellContext): Promise<PartitionConfigu
   return all;
 }
 
-/** `[details]` then `[summary]`; the count columns are right-aligned, as in Pegasus. */
-export function nodesTables(infos: readonly NodeInfo[], partitions: readonly PartitionConfiguration[] | undefined): Table[] {
+/**
+ * `[details]` then `[summary]`; the count columns are right-aligned, as in Pegasus. With -d and any
+ * replica in quarantine after a partial recovery (see `quarantine`), a `quarantined` column too.
+ */
+export function nodesTables(infos: readonly NodeInfo[], partitions: readonly PartitionConfiguration[] | undefined, quarantined: readonly QuarantinedReplica[] = []): Table[] {
   const sorted = [...infos].sort((a, b) => compareNodes(a.node, b.node));
   const counts = partitions ? countReplicasPerNode(partitions) : undefined;
-  const columns = [{ title: 'address' }, { title: 'status' }];
+  const showQuarantine = counts !== undefined && quarantined.length > 0;
+  const columns: { title: string; align?: 'right' }[] = [{ title: 'address' }, { title: 'status' }];
   if (counts) columns.push(...['replica_count', 'primary_count', 'secondary_count'].map((title) => ({ title, align: 'right' as const })));
+  if (showQuarantine) columns.push({ title: 'quarantined', align: 'right' as const });
   const rows = sorted.map((n) => {
     const row: (string | number)[] = [n.node, n.status];
     if (counts) {
       const c = counts.get(n.node) ?? { primary: 0, secondary: 0 };
       row.push(c.primary + c.secondary, c.primary, c.secondary);
     }
+    if (showQuarantine) row.push(quarantined.filter((q) => q.node === n.node).length);
     return row;
   });
   const alive = infos.filter((n) => n.status === 'ALIVE').length;

@@ -30,8 +30,21 @@ export function fingerprintReports(reports: readonly NodeReport[]): NodeFingerpr
  * is not a defence against someone forging a state.
  */
 export function planId(options: object, fingerprints: readonly NodeFingerprint[]): string {
-  const text = canonicalJson({ options, fingerprints });
-  return createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 16);
+  // Fingerprints are canonical by construction (fixed key order, sorted lists, sorted env keys), so
+  // plain JSON.stringify is canonical text for them, and 5-10x faster than canonicalJson on a large
+  // cluster (bench/recovery_bench.ts); the caller's options object gets the general treatment.
+  const hash = createHash('sha256');
+  hash.update(canonicalJson(options), 'utf8');
+  hash.update('\n', 'utf8');
+  for (const f of fingerprints) hash.update(JSON.stringify(f), 'utf8').update('\n', 'utf8');
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** The same entries with keys inserted in sorted order, so JSON.stringify lists them the same way every time. */
+function _sortedRecord(record: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(record).sort()) out[key] = record[key];
+  return out;
 }
 
 function _fingerprintNode(report: NodeReport): NodeFingerprint {
@@ -47,7 +60,7 @@ function _fingerprintNode(report: NodeReport): NodeFingerprint {
     is_stateful: a.is_stateful,
     max_replica_count: a.max_replica_count,
     create_second: a.create_second,
-    envs: { ...a.envs },
+    envs: _sortedRecord(a.envs),
   }));
   const replicas = (report.replicas ?? []).map(_fingerprintReplica);
   return {
