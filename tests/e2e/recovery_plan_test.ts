@@ -81,7 +81,9 @@ test('plan, apply, verify: every key is back, the recovery is recorded', async (
     const r = shell('verify');
     return { done: r.code === 0, detail: r.out };
   }, 90_000);
-  assert.match(shell('verify').out, /8 of 8 partitions verified, 420 rows/);
+  const verified = shell('verify').out;
+  assert.match(verified, /8 of 8 partitions verified, 420 rows/);
+  assert.match(verified, `OK the tables match recovery plan ${id}`);
   assert.is(found(BEFORE), 400);
   assert.is(found(AFTER_PLAN), 20);
   assert.match(shell('cluster_info').out, new RegExp(`last_recovery\\s+: \\S+ apply plan ${id} from 3 nodes: 1 tables, 8 partitions`));

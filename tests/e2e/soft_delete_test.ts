@@ -1,7 +1,8 @@
 // Goal: the seed's last section, "Recovery of soft-deleted tables": a dropped but unexpired table
 // comes back from recovery as a normal table; where two tables share a name the higher id keeps it
 // and the other becomes `{name}-{id}`; every row is read back from the right table. Also recall
-// before expiry. Method: an operator session on the onebox; the two generations of table `t` get
+// before expiry, restarts between drop and expiry (nothing lost, nothing back early), and removal
+// after expiry. Method: an operator session on the onebox; the two generations of table `t` get
 // disjoint key sets (16- and 12-byte hash keys), so a row in the wrong table would be counted.
 
 import { test } from 'uvu';
@@ -47,6 +48,14 @@ test('recall before expiry brings a dropped table back with its data', async () 
   const id = idOf(shell('ls').out, 'r');
   ok(shell('drop r'), 'drop r');
   assert.match(shell('recall 9999').out, 'failed');
+  // A restart of the meta and of a replica server in between neither loses the data nor brings the
+  // table back by itself.
+  runSh(['stop_onebox_instance', '-m', '1']);
+  ok(runSh(['start_onebox_instance', '-m', '1']), 'restart meta');
+  runSh(['stop_onebox_instance', '-r', '1']);
+  ok(runSh(['start_onebox_instance', '-r', '1']), 'restart replica 1');
+  assert.match(shell('ls -a').out, /DROPPED\s+r\s/);
+  assert.is(replicaDirsOf(String(id)).length, 6);
   ok(shell(`recall ${id}`), 'recall r');
   assert.is(foundCount(ok(bench('--app_name r -n 50 --thread_num 4 -t readrandom_pegasus'), 'read r'))!.found, 200);
 });
@@ -56,7 +65,13 @@ test('after the retention expires the replica servers delete the data; it stays 
   ok(bench('--app_name g -n 25 --thread_num 4 -t fillseq_pegasus'), 'fill g');
   const id = idOf(shell('ls').out, 'g');
   assert.is(replicaDirsOf(String(id)).length, 6);
-  ok(shell('drop g --reserve_seconds 2'), 'drop g');
+  ok(shell('drop g --reserve_seconds 8'), 'drop g');
+  // Restarts before the expiry do not remove the data early.
+  runSh(['stop_onebox_instance', '-m', '1']);
+  ok(runSh(['start_onebox_instance', '-m', '1']), 'restart meta');
+  runSh(['stop_onebox_instance', '-r', '2']);
+  ok(runSh(['start_onebox_instance', '-r', '2']), 'restart replica 2');
+  assert.is(replicaDirsOf(String(id)).length, 6, 'kept until the retention expires');
   await eventually('g replicas removed from disk', () => {
     const left = replicaDirsOf(String(id));
     return { done: left.length === 0, detail: left.join(' ') };

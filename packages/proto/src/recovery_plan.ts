@@ -4,7 +4,7 @@
 // reads back the same. The rules that fill them are in the meta's plan files.
 
 import type { ErrorCode } from './error_code.ts';
-import type { AppStatus, NodeAddress, PartitionStatus } from './types.ts';
+import type { AppStatus, NodeAddress } from './types.ts';
 
 /** One replica of a partition as recovery sees it: who holds it and how far it got. */
 export type PlanCandidate = {
@@ -33,14 +33,17 @@ export type AppFingerprint = {
   envs: Record<string, string>;
 };
 
-/** One replica as a node reported it: the numbers that choose the primary, and its status. */
+/**
+ * One replica as a node reported it: the numbers that choose the primary. Not its status: a status
+ * does not change what recovery builds, and it changes by itself (a restarted replica server comes
+ * back PS_INACTIVE), which must not void a reviewed plan.
+ */
 export type ReplicaFingerprint = {
   /** "app_id.partition_index". */
   gpid: string;
   ballot: number;
   last_committed_decree: number;
   last_prepared_decree: number;
-  status?: PartitionStatus;
 };
 
 /**
@@ -159,6 +162,8 @@ export type RecoveryAudit = {
   hint_lines: string[];
   /** The nodes whose answers were used; replicas on any other node are quarantined when it joins. */
   answered_nodes: NodeAddress[];
+  /** The user tables written (shell `verify` checks the cluster still has them, as written). */
+  table_list: { app_id: number; app_name: string; partition_count: number }[];
 };
 
 /**

@@ -13,7 +13,7 @@
 // a secondary that has not heard the last commit point yet is not corruption, and the command
 // looks again before it reports it.
 
-import type { ErrorCode, NodeAddress, PartitionConfiguration, PartitionStatus } from '../../proto/src/index.ts';
+import type { AppInfo, ErrorCode, NodeAddress, PartitionConfiguration, PartitionStatus } from '../../proto/src/index.ts';
 
 export type MemberDigest =
   | { node: NodeAddress; ok: true; status: PartitionStatus; ballot: number; last_committed_decree: number; row_count: number; checksum: string }
@@ -43,6 +43,10 @@ export type PartitionVerdict = {
 
 export type VerifyReport = {
   ok: boolean;
+  /** The recovery recorded under cluster_root whose tables were compared, if any. */
+  applied_plan_id?: string;
+  /** Ways the cluster's tables differ from that recovery's (see compareWithAppliedPlan). */
+  plan_problems: string[];
   table_count: number;
   partition_count: number;
   failed_partition_count: number;
@@ -93,7 +97,24 @@ export function verifyPartition(e: PartitionEvidence): PartitionVerdict {
   };
 }
 
-export function verifyTables(tables: readonly TableEvidence[]): VerifyReport {
+/**
+ * The tables a recovery wrote (its audit record) against the tables the meta lists now: each must
+ * still exist with the same name and partition count. A table dropped since is still listed (soft
+ * delete), so an operator's later drop does not fail verify; a table that vanished or changed does.
+ */
+export function compareWithAppliedPlan(written: readonly { app_id: number; app_name: string; partition_count: number }[], listed: readonly AppInfo[]): string[] {
+  const problems: string[] = [];
+  for (const w of written) {
+    const now = listed.find((a) => a.app_id === w.app_id);
+    if (!now) problems.push(`table ${w.app_id} (${w.app_name}) was written by the recovery but the meta does not list it`);
+    else if (now.app_name !== w.app_name || now.partition_count !== w.partition_count) {
+      problems.push(`table ${w.app_id}: the recovery wrote ${w.app_name} with ${w.partition_count} partitions, the meta lists ${now.app_name} with ${now.partition_count}`);
+    }
+  }
+  return problems;
+}
+
+export function verifyTables(tables: readonly TableEvidence[], applied?: { plan_id: string; problems: string[] }): VerifyReport {
   const out = tables.map((t) => {
     const partitions = t.partitions.map(verifyPartition);
     // A partition the meta did not list at all is a failure too.
@@ -107,7 +128,16 @@ export function verifyTables(tables: readonly TableEvidence[]): VerifyReport {
   });
   const all = out.flatMap((t) => t.partitions);
   const failed = all.filter((p) => !p.ok).length;
-  return { ok: failed === 0, table_count: out.length, partition_count: all.length, failed_partition_count: failed, tables: out };
+  const planProblems = applied?.problems ?? [];
+  return {
+    ok: failed === 0 && planProblems.length === 0,
+    ...(applied ? { applied_plan_id: applied.plan_id } : {}),
+    plan_problems: planProblems,
+    table_count: out.length,
+    partition_count: all.length,
+    failed_partition_count: failed,
+    tables: out,
+  };
 }
 
 /** The human report: one line per failed partition, then a per-table and an overall line. */
@@ -119,10 +149,12 @@ export function formatVerifyLines(report: VerifyReport): string[] {
     for (const p of bad) lines.push(`FAILED ${t.app_name} partition ${p.gpid}: ${p.problems.join('; ')}`);
     lines.push(`${bad.length === 0 ? 'OK' : 'FAILED'} app ${t.app_name} (id ${t.app_id}): ${t.partitions.length - bad.length} of ${t.partitions.length} partitions verified, ${rows} rows`);
   }
+  for (const p of report.plan_problems) lines.push(`FAILED plan ${report.applied_plan_id}: ${p}`);
+  if (report.applied_plan_id && report.plan_problems.length === 0) lines.push(`OK the tables match recovery plan ${report.applied_plan_id}`);
   lines.push(
     report.ok
       ? `Verify result: OK, ${report.partition_count} partitions of ${report.table_count} tables verified`
-      : `Verify result: FAILED, ${report.failed_partition_count} of ${report.partition_count} partitions not verified`,
+      : `Verify result: FAILED, ${report.failed_partition_count} of ${report.partition_count} partitions not verified${report.plan_problems.length > 0 ? `, ${report.plan_problems.length} difference(s) from the applied plan` : ''}`,
   );
   return lines;
 }

@@ -5,7 +5,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { PartitionConfiguration } from '../../proto/src/index.ts';
-import { formatVerifyLines, type MemberDigest, type PartitionEvidence, verifyPartition, verifyTables } from './verify_report.ts';
+import { compareWithAppliedPlan, formatVerifyLines, type MemberDigest, type PartitionEvidence, verifyPartition, verifyTables } from './verify_report.ts';
+import type { AppInfo } from '../../proto/src/index.ts';
 
 const A = '127.0.0.1:34801', B = '127.0.0.1:34802', C = '127.0.0.1:34803';
 
@@ -64,6 +65,17 @@ test('verifyTables: all whole', () => {
   const report = verifyTables([{ app_id: 2, app_name: 'temp', partition_count: 1, partitions: [evidence({ config: config(A, [B, C], { pid: { app_id: 2, partition_index: 0 } }) })] }]);
   assert.is(report.ok, true);
   assert.equal(formatVerifyLines(report), ['OK app temp (id 2): 1 of 1 partitions verified, 40 rows', 'Verify result: OK, 1 partitions of 1 tables verified']);
+});
+
+test('compareWithAppliedPlan: a table written by the recovery must still be listed, as written; a later drop is fine', () => {
+  const app = (app_id: number, app_name: string, partition_count: number, status: AppInfo['status'] = 'AS_AVAILABLE') => ({ app_id, app_name, partition_count, status }) as AppInfo;
+  const written = [{ app_id: 1, app_name: 'temp', partition_count: 8 }, { app_id: 2, app_name: 't-2', partition_count: 4 }, { app_id: 3, app_name: 'x', partition_count: 2 }];
+  assert.equal(compareWithAppliedPlan(written, [app(1, 'temp', 8), app(2, 't-2', 4, 'AS_DROPPED'), app(3, 'x', 2)]), []);
+  const problems = compareWithAppliedPlan(written, [app(1, 'temp', 4), app(2, 't-2', 4)]);
+  assert.equal(problems, ['table 1: the recovery wrote temp with 8 partitions, the meta lists temp with 4', 'table 3 (x) was written by the recovery but the meta does not list it']);
+  const report = verifyTables([], { plan_id: 'abc', problems });
+  assert.is(report.ok, false);
+  assert.match(formatVerifyLines(report).join('\n'), /FAILED plan abc: table 3 \(x\)[^\n]*\nVerify result: FAILED, 0 of 0 partitions not verified, 2 difference\(s\) from the applied plan$/);
 });
 
 test.run();

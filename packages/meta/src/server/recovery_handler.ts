@@ -206,6 +206,7 @@ async function recover(core: MetaServiceCore, req: StartRecoveryRequest, mode: R
     partitions,
     hint_lines: result.hintLines,
     answered_nodes: reports.filter((r) => r.err === 'ERR_OK').map((r) => r.node),
+    table_list: plan.tables.map((t) => ({ app_id: t.app_id, app_name: t.app_name, partition_count: t.partition_count })),
   };
   try {
     await core.state.writeInitialTables(tables, {

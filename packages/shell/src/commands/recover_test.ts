@@ -6,14 +6,17 @@ import * as assert from 'uvu/assert';
 import { parseRecoverArgs } from './recover.ts';
 
 test('accepted option sets', () => {
-  const rows: [line: string, wait: number, bad: boolean, lost: boolean, source: object, output: string | undefined][] = [
+  type Row = [line: string, wait: number, bad: boolean, lost: boolean, source: object, output: string | undefined, mode?: string, json?: boolean];
+  const rows: Row[] = [
     ['-f recover_node_list',                          100, false, false, { file: 'recover_node_list' }, undefined],
     ['--node_list_file=n --skip_bad_nodes',           100, true,  false, { file: 'n' },                 undefined],
     ['-s 127.0.0.1:34801 -w 5 -bl -o out.txt',        5,   true,  true,  { str: '127.0.0.1:34801' },   'out.txt'],
     ['-f n --skip_lost_partitions --wait_seconds 30', 30,  false, true,  { file: 'n' },                 undefined],
+    ['-f n --plan -o plan.json --json',               100, false, false, { file: 'n' },                 'plan.json', 'plan', true],
+    ['--apply plan.json -w 20',                       20,  false, false, { plan: 'plan.json' },         undefined,   'apply'],
   ];
-  for (const [line, waitSeconds, skipBadNodes, skipLostPartitions, source, output] of rows) {
-    assert.equal(parseRecoverArgs(line.split(' ')), { ok: true, value: { waitSeconds, skipBadNodes, skipLostPartitions, source, output } }, line);
+  for (const [line, waitSeconds, skipBadNodes, skipLostPartitions, source, output, mode = 'recover', json = false] of rows) {
+    assert.equal(parseRecoverArgs(line.split(' ')), { ok: true, value: { waitSeconds, skipBadNodes, skipLostPartitions, output, json, mode, source } }, line);
   }
 });
 
@@ -28,6 +31,8 @@ test('refused option sets, in Pegasus order', () => {
     ['-w 0',                  'invalid wait_seconds 0, should be positive number',         true],
     ['-f a -n 3',             "invalid option -- 'n'",                                      true],
     ['-f',                    "option requires an argument -- 'f'",                         true],
+    ['--plan --apply p.json', 'should only specify one of --plan/--apply',                  true],
+    ['--apply p.json -f n -b', '--apply takes the node list and options from the plan file; remove --node_list_file, --skip_bad_nodes', true],
   ];
   for (const [line, message, usage] of rows) {
     const args = line === '' ? [] : line.split(' ');

@@ -8,7 +8,7 @@ import { partitionIndexOf } from '../../../client/src/index.ts';
 import type { AppInfo, PartitionConfiguration } from '../../../proto/src/index.ts';
 import { getopt, type OptionSpec } from '../args.ts';
 import { type CommandStatus, printLines, type ShellContext } from '../context.ts';
-import { formatVerifyLines, type MemberDigest, type PartitionEvidence, type TableEvidence, type VerifyReport, verifyTables } from '../verify_report.ts';
+import { compareWithAppliedPlan, formatVerifyLines, type MemberDigest, type PartitionEvidence, type TableEvidence, type VerifyReport, verifyTables } from '../verify_report.ts';
 import { metaFailureLines, queryPartitions, usageError } from './common.ts';
 
 const OPTIONS: OptionSpec[] = [
@@ -36,6 +36,10 @@ export async function verify(ctx: ShellContext, args: string[]): Promise<Command
     ctx.io.out(`verify failed, error=ERR_OBJECT_NOT_FOUND: no available table named ${only}`);
     return 'failed';
   }
+  // After a recovery, the tables it wrote (its audit record) must all still be there, as written.
+  const status = await ctx.meta.call('query_recovery_status', {});
+  const audit = status.ok && status.res.err === 'ERR_OK' ? status.res.audit : undefined;
+  const applied = audit?.table_list ? { plan_id: audit.plan_id, problems: compareWithAppliedPlan(audit.table_list, reply.res.infos) } : undefined;
   let report: VerifyReport | undefined;
   for (let attempt = 1; ; attempt++) {
     const evidence: TableEvidence[] = [];
@@ -44,7 +48,7 @@ export async function verify(ctx: ShellContext, args: string[]): Promise<Command
       if (!table) return 'failed';
       evidence.push(table);
     }
-    report = verifyTables(evidence);
+    report = verifyTables(evidence, typeof only === 'string' ? undefined : applied);
     const settling = report.tables.flatMap((t) => t.partitions).filter((p) => !p.ok);
     if (report.ok || attempt >= DECREE_SETTLE_ATTEMPTS || !settling.every((p) => p.decreesDiffer)) break;
     await new Promise((resolve) => setTimeout(resolve, 1000));

@@ -78,9 +78,6 @@ function _fingerprintReplica(r: ReplicaInfo): ReplicaFingerprint {
     last_committed_decree: r.last_committed_decree,
     last_prepared_decree: r.last_prepared_decree,
   };
-  // A reply decoded from the wire may lack the status; leave the key out rather than `undefined`,
-  // so the fingerprint survives a JSON round trip unchanged.
-  if (r.status !== undefined) fp.status = r.status;
   return fp;
 }
 

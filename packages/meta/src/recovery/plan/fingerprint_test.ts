@@ -49,7 +49,6 @@ const CHANGES: [name: string, reports: NodeReport[], options?: object][] = [
   ['ballot',                      on(2, editReplica('1.0', { ballot: 4 }))],
   ['last_committed_decree',       on(2, editReplica('1.0', { last_committed_decree: 101 }))],
   ['last_prepared_decree',        on(2, editReplica('1.0', { last_prepared_decree: 101 }))],
-  ['replica status',              on(2, editReplica('1.0', { status: 'PS_ERROR' }))],
   ['replica gone',                on(2, (r) => ({ ...r, replicas: r.replicas!.slice(1) }))],
   ['replica added',               on(2, (r) => ({ ...r, replicas: [...r.replicas!, rep('1.3', 2, 50)] }))],
   ['two nodes swap their 1.2',    on(1, editReplica('1.2', { last_committed_decree: 93, last_prepared_decree: 93 })).map((r) => (r.node === N(3) ? editReplica('1.2', { last_committed_decree: 91, last_prepared_decree: 91 })(r) : r))],
@@ -103,14 +102,15 @@ test('fingerprints are sorted, JSON-able and leave the input alone', () => {
   assert.equal(fps.map((f) => f.node), [N(1), N(2), N(3)]);
   assert.equal(fps[0].replicas.map((r) => r.gpid), ['1.0', '1.1', '1.2', '1.3', '2.0']);
   assert.equal(fps[0].apps.map((a) => a.app_id), [1, 2]);
-  assert.equal(fps[0].replicas[1], { gpid: '1.1', ballot: 3, last_committed_decree: 101, last_prepared_decree: 102, status: 'PS_INACTIVE' });
+  assert.equal(fps[0].replicas[1], { gpid: '1.1', ballot: 3, last_committed_decree: 101, last_prepared_decree: 102 });
   assert.equal(JSON.parse(JSON.stringify(fps)), fps);
   assert.is(planId(OPTS, JSON.parse(JSON.stringify(fps))), BASE);
 });
 
-test('a replica without a status has no status key', () => {
+test('a replica status is not part of the fingerprint: a restarted server (all PS_INACTIVE) keeps the plan id', () => {
   const [fp] = fingerprintReports([{ node: N(1), err: 'ERR_OK', latencyMs: 1, apps: [], replicas: [{ ...rep('1.0', 1, 1), status: undefined as never }] }]);
   assert.equal(Object.keys(fp.replicas[0]).sort(), ['ballot', 'gpid', 'last_committed_decree', 'last_prepared_decree']);
+  assert.is(id(on(2, editReplica('1.0', { status: 'PS_PRIMARY' }))), BASE);
 });
 
 test('gpid order is numeric', () => {

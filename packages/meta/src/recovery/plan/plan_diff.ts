@@ -133,7 +133,6 @@ export function formatPlanChange(change: PlanChange): string {
 function _replicaChange(old: ReplicaFingerprint, now: ReplicaFingerprint): string {
   const parts: string[] = [];
   if (_triple(old) !== _triple(now)) parts.push(`ballot/last_committed/last_prepared ${_triple(old)} -> ${_triple(now)}`);
-  if (old.status !== now.status) parts.push(`status ${old.status ?? 'none'} -> ${now.status ?? 'none'}`);
   return parts.join(', ');
 }
 
