@@ -62,12 +62,15 @@ function _fingerprintNode(report: NodeReport): NodeFingerprint {
     create_second: a.create_second,
     envs: _sortedRecord(a.envs),
   }));
-  const replicas = (report.replicas ?? []).map(_fingerprintReplica);
+  // Sort by the numeric pid taken from the reply (not by re-parsing gpid text in the comparator: a
+  // large cluster has ~10^4 replicas per plan, and this sort was the plan's biggest cost).
+  const keyed = (report.replicas ?? []).map((r) => ({ app: r.pid.app_id, pidx: r.pid.partition_index, fp: _fingerprintReplica(r) }));
+  keyed.sort((a, b) => _compareNumbers(a.app, b.app) || _compareNumbers(a.pidx, b.pidx) || _compareText(canonicalJson(a.fp), canonicalJson(b.fp)));
   return {
     node: report.node,
     answered: true,
     apps: _sortBy(apps, (a, b) => _compareNumbers(a.app_id, b.app_id)),
-    replicas: _sortBy(replicas, (a, b) => compareGpids(a.gpid, b.gpid)),
+    replicas: keyed.map((k) => k.fp),
   };
 }
 
