@@ -181,6 +181,9 @@ server_list = ${list#,}
 [replication]
 data_dir = ./data/replica
 config_sync_interval_ms = 1000
+; without an answer from a meta server this long, primaries and secondaries here stop serving;
+; below the metas' fd_grace_seconds (5), as Pegasus's 9 is below its 10
+fd_lease_seconds = 4
 mutation_log_sync = false
 
 [task..default]

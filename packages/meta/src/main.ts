@@ -36,7 +36,9 @@ async function main(): Promise<void> {
     store = await connectZookeeperStore({
       hostsList: config.zookeeperHosts,
       timeoutMs: config.zookeeperTimeoutMs,
-      connectTimeoutMs: 10_000,
+      // A ZooKeeper just started (cold JVM, fsync of its first transaction) can take longer than a
+      // short session timeout's connect attempt (2/3 of it, in the C client); allow a few attempts.
+      connectTimeoutMs: Math.max(30_000, config.zookeeperTimeoutMs),
       onSessionLost: (detail) => fail(`${detail}: the leader lock is gone, stopping so another meta server can take over`),
     });
   } catch (e) {

@@ -36,7 +36,7 @@ export async function waitFor(what: string, probe: () => Promise<boolean | strin
   }
 }
 
-export type ClusterOptions = { servers: number; idleCommitDelayMs?: number; configSyncIntervalMs?: number; rpcTimeoutMs?: number };
+export type ClusterOptions = { servers: number; idleCommitDelayMs?: number; configSyncIntervalMs?: number; rpcTimeoutMs?: number; fdLeaseMs?: number };
 
 export class TestCluster {
   readonly root: string;
@@ -83,6 +83,7 @@ export class TestCluster {
           configSyncIntervalMs: this.options.configSyncIntervalMs ?? 100,
           rpcTimeoutMs: this.options.rpcTimeoutMs ?? 2000,
           idleCommitDelayMs: this.options.idleCommitDelayMs,
+          fdLeaseMs: this.options.fdLeaseMs ?? 3000,
           log: (line) => this.logs.push(formatLogLine(`[${label}] ${line}`)),
           ...this.overrides.get(address),
         });

@@ -12,6 +12,12 @@ export type ReplicaServerConfig = {
   /** Absolute; replicas live in `<dataDir>/reps/`. */
   dataDir: string;
   configSyncIntervalMs: number;
+  /**
+   * `[replication] fd_lease_seconds` (Pegasus's name and default, 9): without an answer from the
+   * meta for this long, every primary and secondary here becomes PS_INACTIVE. Keep it below the
+   * meta's fd_grace_seconds, so an isolated primary has stopped before another is promoted.
+   */
+  fdLeaseSeconds: number;
   /** fsync every mutation-log batch (see replica_storage.ts for what `false` still survives). */
   mutationLogSync: boolean;
   rpcTimeoutMs: number;
@@ -52,6 +58,7 @@ export function parseReplicaConfig(text: string, file: string): ConfigResult {
     metaServers: metaServers.map((s) => parseNodeAddress(s) ?? s),
     dataDir: path.resolve(path.dirname(path.resolve(file)), cfg.string('replication', 'data_dir', './data/replica')),
     configSyncIntervalMs: cfg.int('replication', 'config_sync_interval_ms', 1000, 1),
+    fdLeaseSeconds: cfg.int('replication', 'fd_lease_seconds', 9, 1),
     mutationLogSync: cfg.bool('replication', 'mutation_log_sync', false),
     rpcTimeoutMs: cfg.int('task..default', 'rpc_timeout_milliseconds', 5000, 1),
   };

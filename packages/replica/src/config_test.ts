@@ -17,6 +17,7 @@ server_list = 127.0.0.1:34601,127.0.0.1:34602, 127.0.0.1:34603
 [replication]
 data_dir = ./data/replica
 config_sync_interval_ms = 1000
+fd_lease_seconds = 4
 mutation_log_sync = false
 [task..default]
 rpc_timeout_milliseconds = 5000
@@ -31,6 +32,7 @@ test('the onebox config', () => {
     metaServers: ['127.0.0.1:34601', '127.0.0.1:34602', '127.0.0.1:34603'],
     dataDir: path.resolve('/x/onebox/replica1/data/replica'),
     configSyncIntervalMs: 1000,
+    fdLeaseSeconds: 4,
     mutationLogSync: false,
     rpcTimeoutMs: 5000,
   });

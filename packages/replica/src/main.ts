@@ -34,6 +34,7 @@ async function main(): Promise<void> {
       metaServers: cfg.metaServers,
       dataDir: cfg.dataDir,
       configSyncIntervalMs: cfg.configSyncIntervalMs,
+      fdLeaseMs: cfg.fdLeaseSeconds * 1000,
       mutationLogSync: cfg.mutationLogSync,
       rpcTimeoutMs: cfg.rpcTimeoutMs,
     });

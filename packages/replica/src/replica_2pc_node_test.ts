@@ -116,6 +116,18 @@ test('a secondary that does not ack fails the write; removing it from the config
   assert.is(await c.read(A, P0, 'while-C-down'), 'v');
 });
 
+test('fd lease: a server that finds no leading meta makes its replicas PS_INACTIVE; an answer brings them back', async () => {
+  // The cluster runs with fd_lease 3000 ms; meanwhile the fake meta answers A only "not the leader"
+  // without naming one (any other answer of a leader renews the lease).
+  c.meta.refuse.set(A, 'ERR_FORWARD_TO_OTHERS');
+  await c.waitStatus(A, P0, 'PS_INACTIVE', 8000);
+  assert.is((await c.write(A, P0, 'during_lease_loss', 'x')).err, 'ERR_INVALID_STATE');
+  assert.ok(c.logs.some((l) => l.includes('fd_lease_seconds')), 'the expiry is logged');
+  c.meta.refuse.delete(A);
+  await c.waitStatus(A, P0, 'PS_PRIMARY', 8000);
+  await c.waitWritable(A, P0);
+});
+
 test('a primary refused with a higher ballot steps down', async () => {
   // B is P1's primary; the meta (unknown to B, whose syncs are refused) makes A primary at ballot 2.
   c.meta.refuse.set(B, 'ERR_BUSY');

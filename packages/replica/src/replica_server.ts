@@ -19,6 +19,8 @@ export type ReplicaServerOptions = {
   dataDir: string;
   /** Default 1000. */
   configSyncIntervalMs?: number;
+  /** Default 9000: `[replication] fd_lease_seconds` (see config.ts). */
+  fdLeaseMs?: number;
   /** Default false: batches reach the OS (survive kill -9) but are not fsynced. */
   mutationLogSync?: boolean;
   /** Default 5000: deadline of every RPC this server makes (learn streams excepted). */
@@ -63,6 +65,7 @@ export async function startReplicaServer(options: ReplicaServerOptions): Promise
     metaServers: options.metaServers,
     dataDir: options.dataDir,
     configSyncIntervalMs: options.configSyncIntervalMs ?? 1000,
+    fdLeaseMs: options.fdLeaseMs ?? 9000,
     mutationLogSync: options.mutationLogSync ?? false,
     rpcTimeoutMs: options.rpcTimeoutMs ?? 5000,
     idleCommitDelayMs: options.idleCommitDelayMs ?? 10,

@@ -18,6 +18,8 @@ export type StubOptions = {
   metaServers: NodeAddress[];
   dataDir: string;
   configSyncIntervalMs: number;
+  /** The failure detector's lease (see checkLease). */
+  fdLeaseMs: number;
   mutationLogSync: boolean;
   rpcTimeoutMs: number;
   idleCommitDelayMs: number;
@@ -38,6 +40,10 @@ export class ReplicaStub {
   private syncLoopDone: Promise<void> = Promise.resolve();
   private wakeSyncLoop: (() => void) | undefined;
   private lastSyncProblem = '';
+  /** When the last config sync that a leading meta answered was sent (the lease runs from there). */
+  private leaseFromMs = Date.now();
+  private leaseExpired = false;
+  private leaseTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: StubOptions) {
     this.options = options;
@@ -94,7 +100,24 @@ export class ReplicaStub {
   }
 
   startSyncLoop(): void {
+    this.leaseFromMs = Date.now();
+    this.leaseTimer = setInterval(() => this.checkLease(Date.now()), Math.min(500, this.options.fdLeaseMs / 4));
     this.syncLoopDone = this.syncLoop();
+  }
+
+  /**
+   * The replica side of failure detection (Pegasus replica_failover.cpp, pegasus-spec §1: a replica
+   * server that loses its meta makes every replica PS_INACTIVE). The meta declares this node dead
+   * after fd_grace_seconds and promotes others; by then, fd_lease_seconds < fd_grace_seconds, this
+   * node has already stopped serving, so a primary cut off from the metas cannot answer reads with
+   * stale data next to a new primary. The next config sync the meta answers brings the roles back.
+   */
+  checkLease(nowMs: number): void {
+    if (this.leaseExpired || this.stopped || nowMs - this.leaseFromMs <= this.options.fdLeaseMs) return;
+    this.leaseExpired = true;
+    const serving = [...this.replicas.values()].filter((r) => r.status === 'PS_PRIMARY' || r.status === 'PS_SECONDARY');
+    this.log(`${this.me}: no answer from a meta server for ${this.options.fdLeaseMs} ms (fd_lease_seconds): ${serving.length} primary/secondary replica(s) become PS_INACTIVE until the meta answers again`);
+    for (const r of serving) closeReplica(r, 'the failure-detector lease expired');
   }
 
   private async syncLoop(): Promise<void> {
@@ -117,8 +140,18 @@ export class ReplicaStub {
 
   async syncOnce(): Promise<void> {
     const stored_replicas = [...this.replicas.values()].map((r) => r.replicaInfo());
+    const sentAtMs = Date.now();
     const res = await this.meta.call('config_sync', { node: this.me, stored_replicas }, this.options.rpcTimeoutMs);
     if (this.stopped) return;
+    // The leading meta answered, whatever it said (in recovery mode too: Pegasus acks beacons then,
+    // pegasus-spec §3.7): this server is not cut off, and no other primary is promoted while the
+    // meta does not serve. Only "no meta leads" (ERR_FORWARD_TO_OTHERS to the end) or no answer
+    // at all lets the lease run out.
+    if (res.ok && res.res.err !== 'ERR_FORWARD_TO_OTHERS') {
+      this.leaseFromMs = Math.max(this.leaseFromMs, sentAtMs);
+      if (this.leaseExpired) this.log(`${this.me}: a meta server answers again; the lease is renewed`);
+      this.leaseExpired = false;
+    }
     if (!res.ok || res.res.err !== 'ERR_OK') {
       // ERR_UNDER_RECOVERY or any error: change nothing (pegasus-spec §3.7). Say so once per cause.
       const problem = res.ok ? `${res.res.err} ${res.res.hint ?? ''}`.trim() : `${res.err} ${res.detail}`;
@@ -200,6 +233,7 @@ export class ReplicaStub {
    */
   async stop(options: { closeConnections: boolean }): Promise<void> {
     this.stopped = true;
+    if (this.leaseTimer) clearInterval(this.leaseTimer);
     this.wakeSyncLoop?.();
     this.meta.close();
     await this.syncLoopDone;
