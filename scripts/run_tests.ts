@@ -1,8 +1,10 @@
-// The test runner behind `./run.sh test`: runs every uvu test file in its own process, first under
-// Node, then (except the ZooKeeper backend and the end-to-end tests, which need Node and run.sh)
-// under Deno, and ends with one line `N passed, N failed` summed from uvu's own counts.
+// The test runner behind `./run.sh test`: runs every uvu test file in its own process under Node
+// and, side by side, under Deno (except the ZooKeeper backend, the multi-server `*_node_test.ts`
+// files and the end-to-end tests), then the end-to-end tests alone, and ends with one line
+// `N passed, N failed` summed from uvu's own counts.
 //
-// Test files: `packages/*/src/**/*_test.ts` and `bench/*_test.ts` (unit and in-process integration) and
+// Test files: `packages/*/src/**/*_test.ts`, `bench/*_test.ts` and `tests/integration/*_test.ts` (unit
+// and in-process integration, across packages) and
 // `tests/e2e/*_test.ts` (operator sessions through run.sh; run one at a time, they share the onebox
 // ports). Options: `--filter TEXT` runs only files whose path contains TEXT; `--no-deno`; `--no-e2e`.
 
@@ -73,7 +75,7 @@ async function runAll(files: string[], runtime: 'node' | 'deno', parallel: numbe
   return outcomes;
 }
 
-const unit = [...findTests(join(root, 'packages')), ...findTests(join(root, 'bench'))].filter((f) => f.includes(filter));
+const unit = [...findTests(join(root, 'packages')), ...findTests(join(root, 'bench')), ...findTests(join(root, 'tests/integration'))].filter((f) => f.includes(filter));
 const e2e = withE2e ? findTests(join(root, 'tests/e2e')).filter((f) => f.includes(filter)) : [];
 // The ZooKeeper addon cannot load under Deno (docs/stack.md §3); tests that spawn Node processes
 // are named *_node_test.ts.
