@@ -77,6 +77,7 @@ test('plan, apply, verify: every key is back, the recovery is recorded', async (
   const applied = ok(shell('recover --apply plan_new.json'), 'apply');
   assert.match(applied, `Apply plan: ${id}`);
   assert.match(applied, 'Recover result: ERR_OK');
+  assert.match(applied, /^NOT REBUILT: table 1 temp: duplication, backup policies/m);
   await eventually('verify: every partition whole, replicas agree', () => {
     const r = shell('verify');
     return { done: r.code === 0, detail: r.out };

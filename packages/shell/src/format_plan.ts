@@ -27,7 +27,7 @@ export function formatPlanLines(plan: RecoveryPlan): string[] {
   for (const u of c.under_replicated) {
     lines.push(`WARNING: partition ${u.gpid} has ${u.replicas} of ${u.replicas + u.needs} replicas; needs ${_count(u.needs, 'more node')}`);
   }
-  for (const n of plan.not_rebuilt) lines.push(`NOT REBUILT: table ${n.app_id} ${n.app_name}: ${n.kinds.join(', ')}; restore by hand`);
+  lines.push(...notRebuiltLines(plan));
   if (plan.err === 'ERR_OK') {
     const t = plan.totals;
     const tiers = RISK_TIERS.map((tier) => `${tier} ${t.tiers[tier]}`).join(', ');
@@ -74,4 +74,9 @@ function _time(seconds: number): string {
 /** "1 partition", "4 partitions". */
 function _count(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** Per table, the metadata replicas do not carry (the plan, and the result of an apply, list it). */
+export function notRebuiltLines(plan: RecoveryPlan | undefined): string[] {
+  return (plan?.not_rebuilt ?? []).map((n) => `NOT REBUILT: table ${n.app_id} ${n.app_name}: ${n.kinds.join(', ')}; restore by hand`);
 }

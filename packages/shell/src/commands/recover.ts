@@ -7,7 +7,7 @@ import type { ErrorCode, NodeAddress, RecoveryPlan } from '../../../proto/src/in
 import { getopt, type OptionSpec, parseInt32 } from '../args.ts';
 import { type CommandStatus, printLines, type ShellContext } from '../context.ts';
 import { dropDuplicateNodes, type NodeListResult, parseNodeListFile, parseNodeListStr, resolveNodeEntries } from '../node_list.ts';
-import { formatPlanLines } from '../format_plan.ts';
+import { formatPlanLines, notRebuiltLines } from '../format_plan.ts';
 import { recoverHeaderLines, type RecoverOptions, recoverResultLines, recoverTimeoutLines, recoverUnreachableLines, splitHintLines } from '../recover_report.ts';
 
 const OPTIONS: OptionSpec[] = [
@@ -172,6 +172,8 @@ async function _recoverExtended(ctx: ShellContext, request: RecoverArgs, nodes: 
   } else {
     lines.push(...(answer.kind === 'answered' ? recoverResultLines(answer.err, answer.hintMessage) : _noAnswerLines(request, answer)));
     for (const change of res?.changes ?? []) lines.push(`CHANGED: ${change}`);
+    // What the recovery could not bring back, now that it is written (the plan listed it too).
+    if (answer.err === 'ERR_OK') lines.push(...notRebuiltLines(res?.plan));
   }
   printLines(ctx, lines);
   return status;
