@@ -11,7 +11,9 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { bench, benchInBackground, clusterHealthy, eventually, foundCount, ok, requireNoOnebox, runSh, shell } from '../support/onebox.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { bench, benchInBackground, clusterHealthy, eventually, foundCount, ok, requireNoOnebox, ROOT, runSh, shell } from '../support/onebox.ts';
 
 const BEFORE = '--app_name temp -n 500 --thread_num 4'; // 2000 keys
 const WHILE_DOWN = '--app_name temp -n 1250 --thread_num 4 --hashkey_size 12'; // 5000 keys
@@ -89,6 +91,8 @@ test('the killed server returns and the cluster is whole again', async () => {
 test('the meta leader killed with -9: another takes over with the same tables; shell and bench follow', async () => {
   const leader = leaderMeta();
   assert.ok(leader !== '', 'cluster_info names the leader');
+  const replicaLogPath = join(ROOT, 'onebox/replica1/server.log');
+  const logOffset = readFileSync(replicaLogPath, 'utf8').length;
   ok(runSh(['stop_onebox_instance', '-m', leader, '--kill9']), `kill -9 meta ${leader}`);
   // The others take over once the dead leader's ZooKeeper session expires ([zookeeper] timeout_ms).
   await eventually('a new leader', () => {
@@ -98,6 +102,11 @@ test('the meta leader killed with -9: another takes over with the same tables; s
   assert.match(ok(shell('ls'), 'ls'), /\b1\s+AVAILABLE\s+temp\b/);
   ok(bench('--app_name temp -n 50 --thread_num 4 --hashkey_size 9 -t fillseq_pegasus'), 'writes under the new leader');
   assert.is(found('--app_name temp -n 50 --thread_num 4 --hashkey_size 9'), 200);
+  // With no leading meta for longer than fd_lease_seconds (4 s; the election takes ~10 s), the
+  // replica servers stopped serving, and took their roles back from the new leader.
+  const replicaLog = readFileSync(replicaLogPath, 'utf8').slice(logOffset);
+  assert.match(replicaLog, 'become PS_INACTIVE until the meta answers again');
+  assert.match(replicaLog, 'a meta server answers again; the lease is renewed');
   ok(runSh(['start_onebox_instance', '-m', leader]), `meta ${leader} returns as a follower`);
   assert.match(shell('cluster_info').out, /primary_meta_server\s+: 127\.0\.0\.1:346\d\d/);
 });
