@@ -136,6 +136,10 @@ test('the meta killed with -9 in the middle of writing: the next start cleans up
     const text = readFileSync(log, 'utf8');
     return { done: text.includes('fault injection: pausing'), detail: text.slice(-500) };
   }, 60_000, 200);
+  // Another shell (say, one whose wait ran out) can see where the recovery is.
+  const status = ok(shell('recover_status'), 'recover_status');
+  assert.match(status, /^recovery\s+: running \(recover\), stage writing, started /m);
+  assert.match(status, /^  node 127\.0\.0\.1:34801: ok in \d+ ms$/m);
   ok(runSh(['stop_onebox_instance', '-m', '1', '--kill9']), 'kill -9 meta');
   const interrupted = await pending;
   assert.not.match(interrupted.out, 'Recover result: ERR_OK');
