@@ -115,7 +115,9 @@ test('primary switch: ERR_INVALID_STATE -> refresh -> retry on the new primary',
 test('deadline: the last error comes back after retrying', async () => {
   const stuck = await fakeReplica('ERR_NOT_ENOUGH_MEMBER');
   const meta = await fakeMeta(stuck.address);
-  const client = new PegasusClient([meta.address], { opTimeoutMs: 400 });
+  // A deadline of 1500 ms leaves room for several attempts even on a loaded 2-core machine (the
+  // suite runs other processes meanwhile); giving up within 2x the deadline shows it stops retrying.
+  const client = new PegasusClient([meta.address], { opTimeoutMs: 1500 });
   try {
     const opened = await client.openTable('temp');
     if (opened.err !== 'ERR_OK') return assert.unreachable(opened.err);
@@ -124,7 +126,7 @@ test('deadline: the last error comes back after retrying', async () => {
     const elapsed = Date.now() - started;
     assert.is(written.err, 'ERR_NOT_ENOUGH_MEMBER');
     assert.ok(stuck.pids.length >= 2, `retried (${stuck.pids.length} attempts)`);
-    assert.ok(elapsed < 1500, `gave up near the deadline (${elapsed} ms)`);
+    assert.ok(elapsed < 3000, `gave up near the deadline (${elapsed} ms)`);
   } finally {
     client.close();
     await Promise.all([meta.stop(), stuck.stop()]);
