@@ -10,10 +10,10 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type NodeAddress, ReplicaService, RpcClient } from '../../packages/proto/src/index.ts';
-import { collectReplicaInfos, type NodeQuery } from '../../packages/meta/src/recovery/collect_replica_infos.ts';
+import { collectReplicaInfos } from '../../packages/meta/src/recovery/collect_replica_infos.ts';
 import { constructRecovery } from '../../packages/meta/src/recovery/construct_recovery.ts';
 import { buildRecoveryPlan } from '../../packages/meta/src/recovery/plan/recovery_plan.ts';
+import { replicaQuery } from '../../packages/meta/src/server/recovery_handler.ts';
 import { TestCluster } from '../../packages/replica/src/_test_cluster.ts';
 
 const P0 = { app_id: 1, partition_index: 0 };
@@ -27,18 +27,6 @@ test.before(async () => {
 test.after(async () => {
   await c.stop();
 });
-
-function query(): { query: NodeQuery; close: () => void } {
-  const clients = new Map<NodeAddress, RpcClient<typeof ReplicaService>>();
-  const client = (n: NodeAddress) => clients.get(n) ?? clients.set(n, new RpcClient(ReplicaService, n)).get(n)!;
-  return {
-    query: {
-      queryAppInfo: (n, ms) => client(n).call('query_app_info', { meta_server: c.meta.address }, ms),
-      queryReplicaInfo: (n, ms) => client(n).call('query_replica_info', { node1: n }, ms),
-    },
-    close: () => clients.forEach((x) => x.close()),
-  };
-}
 
 test('a primary that logged 3 writes nobody else has: its partition is at-risk, may lose 3 decrees', async () => {
   const [A, B, C] = c.nodes;
@@ -66,7 +54,7 @@ test('a primary that logged 3 writes nobody else has: its partition is at-risk, 
   await c.waitStatus(B, P0, 'PS_PRIMARY');
   await c.startServer(A);
 
-  const { query: q, close } = query();
+  const { query: q, close } = replicaQuery(c.meta.address);
   const reports = await collectReplicaInfos([A, B, C], q, 5000);
   close();
   assert.equal(reports.map((r) => r.err), ['ERR_OK', 'ERR_OK', 'ERR_OK']);

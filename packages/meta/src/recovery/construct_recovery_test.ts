@@ -13,6 +13,7 @@ import type { ErrorCode } from '../../../proto/src/error_code.ts';
 import type { AppInfo, PartitionConfiguration, ReplicaInfo } from '../../../proto/src/types.ts';
 import { checkRecoveryNodes, constructRecovery, formatHintMessage, type RecoveryOptions, type RecoveryResult } from './construct_recovery.ts';
 import type { NodeReport } from './node_report.ts';
+import { rng, shuffle } from './_recovery_test_support.ts';
 
 const NOW = 1_700_000_000;
 const OPTS: RecoveryOptions = { skipBadNodes: false, skipLostPartitions: false, nowSeconds: NOW, maxReservedDroppedReplicas: 1 };
@@ -219,26 +220,6 @@ test('the input is not mutated', () => {
 });
 
 // ---- reply-order independence --------------------------------------------------------------------
-
-/** mulberry32: a small seeded PRNG, so a failure can be replayed from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-function shuffle<T>(xs: readonly T[], rand: () => number): T[] {
-  const out = [...xs];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
-}
 
 /**
  * A cluster that exercises every order-sensitive rule: ties on all numbers (node tie-break), apps

@@ -109,7 +109,8 @@ function emptyStatus(core: MetaServiceCore): QueryRecoveryStatusResponse {
   return { err: 'ERR_OK', hint: '', meta_mode: core.mode, running: false, stage: 'idle', mode: '', started_at_ms: 0, finished_at_ms: 0, collected: [], last_err: '', last_hint_message: '' };
 }
 
-function replicaQuery(metaAddress: string): { query: NodeQuery; close: () => void } {
+/** The collect step's transport: both questions as gRPC calls to each node; `close` drops the channels. */
+export function replicaQuery(metaAddress: string): { query: NodeQuery; close: () => void } {
   const clients = new Map<string, RpcClient<typeof ReplicaService>>();
   const client = (node: string) => {
     let c = clients.get(node);

@@ -7,19 +7,11 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { app, N, rep, rng, shuffle } from '../_recovery_test_support.ts';
 import type { AppInfo, ReplicaInfo } from '../../../../proto/src/types.ts';
 import type { NodeReport } from '../node_report.ts';
 import { compareGpids, fingerprintReports, planId } from './fingerprint.ts';
 
-const app = (id: number, name: string, partitions: number, more: Partial<AppInfo> = {}): AppInfo => ({
-  status: 'AS_AVAILABLE', app_type: 'pegasus', app_name: name, app_id: id, partition_count: partitions, envs: {},
-  is_stateful: true, max_replica_count: 3, expire_second: 0, create_second: 0, drop_second: 0, ...more,
-});
-const rep = (gpid: string, ballot: number, lcd: number, lpd = lcd): ReplicaInfo => {
-  const [app_id, partition_index] = gpid.split('.').map(Number);
-  return { pid: { app_id, partition_index }, ballot, status: 'PS_INACTIVE', last_committed_decree: lcd, last_prepared_decree: lpd, last_durable_decree: lcd, app_type: 'pegasus', disk_tag: 'default' };
-};
-const N = (i: number) => `127.0.0.1:3480${i}`;
 const OPTS = { skipBadNodes: false, skipLostPartitions: false };
 
 function cluster(): NodeReport[] {
@@ -116,26 +108,6 @@ test('a replica status is not part of the fingerprint: a restarted server (all P
 test('gpid order is numeric', () => {
   assert.equal(['1.10', '10.0', '1.9', '2.0', '1.0'].sort(compareGpids), ['1.0', '1.9', '1.10', '2.0', '10.0']);
 });
-
-/** mulberry32: a tiny seeded generator, so a failing shuffle can be replayed from its seed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-function shuffle<T>(items: readonly T[], rand: () => number): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
-}
 
 test('any order of reports, apps, replicas and env keys: same id', () => {
   const seed = Date.now() % 1_000_000;

@@ -6,20 +6,12 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { AppInfo, ReplicaInfo } from '../../../../proto/src/types.ts';
+import { app, N, rep, rng } from '../_recovery_test_support.ts';
+import type { ReplicaInfo } from '../../../../proto/src/types.ts';
 import type { NodeReport } from '../node_report.ts';
 import { fingerprintReports, planId } from './fingerprint.ts';
 import { diffFingerprints, formatPlanChange } from './plan_diff.ts';
 
-const app = (id: number, name: string, partitions: number, more: Partial<AppInfo> = {}): AppInfo => ({
-  status: 'AS_AVAILABLE', app_type: 'pegasus', app_name: name, app_id: id, partition_count: partitions, envs: {},
-  is_stateful: true, max_replica_count: 3, expire_second: 0, create_second: 0, drop_second: 0, ...more,
-});
-const rep = (gpid: string, ballot: number, lcd: number, lpd = lcd): ReplicaInfo => {
-  const [app_id, partition_index] = gpid.split('.').map(Number);
-  return { pid: { app_id, partition_index }, ballot, status: 'PS_INACTIVE', last_committed_decree: lcd, last_prepared_decree: lpd, last_durable_decree: lcd, app_type: 'pegasus', disk_tag: 'default' };
-};
-const N = (i: number) => `127.0.0.1:3480${i}`;
 
 function cluster(): NodeReport[] {
   const apps = [app(1, 'temp', 4)];
@@ -101,18 +93,6 @@ test('changes are JSON', () => {
   const changes = diffFingerprints(PLANNED, fingerprintReports(on(1, editReplica('1.0', { ballot: 9 }))));
   assert.equal(JSON.parse(JSON.stringify(changes)), changes);
 });
-
-/** mulberry32, seeded so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('random mutations: diff empty exactly when the plan id is the same', () => {
   const seed = Date.now() % 1_000_000;

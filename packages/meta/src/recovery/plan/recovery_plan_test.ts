@@ -14,20 +14,12 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { app, N, rep } from '../_recovery_test_support.ts';
 import type { AppInfo, ReplicaInfo } from '../../../../proto/src/types.ts';
 import { constructRecovery, type RecoveryOptions } from '../construct_recovery.ts';
 import type { NodeReport } from '../node_report.ts';
 import { NOT_CARRIED_BY_REPLICAS, buildRecoveryPlan, type RecoveryPlanInput } from './recovery_plan.ts';
 
-const app = (id: number, name: string, partitions: number, more: Partial<AppInfo> = {}): AppInfo => ({
-  status: 'AS_AVAILABLE', app_type: 'pegasus', app_name: name, app_id: id, partition_count: partitions, envs: {},
-  is_stateful: true, max_replica_count: 3, expire_second: 0, create_second: 0, drop_second: 0, ...more,
-});
-const rep = (gpid: string, ballot: number, lcd: number, lpd = lcd): ReplicaInfo => {
-  const [app_id, partition_index] = gpid.split('.').map(Number);
-  return { pid: { app_id, partition_index }, ballot, status: 'PS_INACTIVE', last_committed_decree: lcd, last_prepared_decree: lpd, last_durable_decree: lcd, app_type: 'pegasus', disk_tag: 'default' };
-};
-const N = (i: number) => `127.0.0.1:3480${i}`;
 const NOW = 1_700_000_000;
 
 const OLD = app(1, 'temp', 2, { status: 'AS_DROPPED', drop_second: 1000, expire_second: 2000 });
