@@ -7,7 +7,7 @@
 // Seed: "Recovery finds a partition with an incomplete replica count" and "... with no available
 // replica" (the hint lines below are the seed's, character for character).
 
-import type { AppInfo, NodeAddress, PartitionConfiguration, ReplicaInfo } from '../../../proto/src/types.ts';
+import type { AppInfo, Gpid, NodeAddress, PartitionConfiguration, ReplicaInfo } from '../../../proto/src/types.ts';
 import { emptyPartitionConfiguration, gpidToString } from '../../../proto/src/types.ts';
 import { type Candidate, compareNodes, compareReplicaCandidates } from './compare_replica_candidates.ts';
 
@@ -64,15 +64,16 @@ export function constructPartitions(
     const pcs: PartitionConfiguration[] = [];
     for (let pidx = 0; pidx < app.partition_count; pidx++) {
       const pid = { app_id: app.app_id, partition_index: pidx };
-      const list = collected.byGpid.get(gpidToString(pid)) ?? [];
-      candidates.set(gpidToString(pid), list);
+      const gpid = `${app.app_id}.${pidx}`;
+      const list = collected.byGpid.get(gpid) ?? [];
+      candidates.set(gpid, list);
       if (app.status !== 'AS_AVAILABLE') {
         // Pegasus: "ignore constructing partitions for dropping app": the partitions stay empty
         // and no line is written, not even for lost partitions. The replicas are still kept.
         pcs.push(emptyPartitionConfiguration(pid, app.max_replica_count));
         continue;
       }
-      const built = _constructPartition(app, pidx, list, options.skipLostPartitions);
+      const built = _constructPartition(app, pid, gpid, list, options.skipLostPartitions);
       pcs.push(built.pc);
       if (built.line) hintLines.push(built.line);
       if (built.lost) lostPartitionCount++;
@@ -116,38 +117,58 @@ function _collectCandidates(
   reports: readonly ReplicasReport[],
   maxReservedDroppedReplicas: number,
 ): _Collected {
-  const appsById = new Map(apps.map((a) => [a.app_id, a]));
-  const byGpidNode = new Map<string, { app: AppInfo; perNode: Map<NodeAddress, Candidate> }>();
+  // Slots per app id, one per partition index: plain arrays, no per-replica gpid text or map key
+  // (a large cluster reports ~10^4 replicas; bench/recovery_bench.ts). Only apps some node
+  // reported get slots; a replica of any other id is an unknown-app error below.
+  const slotsById = new Map<number, { app: AppInfo; slots: (Candidate[] | undefined)[] }>();
+  for (const app of apps) if (reportedAppIds.has(app.app_id)) slotsById.set(app.app_id, { app, slots: new Array(app.partition_count) });
   const unknown: _Unknown[] = [];
   const outOfRange: { appId: number; pidx: number; node: NodeAddress; line: string }[] = [];
   for (const { node, replicas } of reports) {
     for (const r of replicas) {
-      const gpid = gpidToString(r.pid);
-      const app = appsById.get(r.pid.app_id);
-      if (!app || !reportedAppIds.has(r.pid.app_id)) {
-        unknown.push({ appId: r.pid.app_id, pidx: r.pid.partition_index, node, gpid });
+      const entry = slotsById.get(r.pid.app_id);
+      const pidx = r.pid.partition_index;
+      if (!entry) {
+        unknown.push({ appId: r.pid.app_id, pidx, node, gpid: gpidToString(r.pid) });
         continue;
       }
-      const pidx = r.pid.partition_index;
+      const { app, slots } = entry;
       if (!Number.isInteger(pidx) || pidx < 0 || pidx >= app.partition_count) {
         const line =
-          `WARNING: ignore replica(${gpid}) on node(${node}): app(${app.app_id}) has partition_count(${app.partition_count}), ` +
+          `WARNING: ignore replica(${gpidToString(r.pid)}) on node(${node}): app(${app.app_id}) has partition_count(${app.partition_count}), ` +
           `the replica may be left over from a partition split; check that node's replica directories`;
         outOfRange.push({ appId: app.app_id, pidx, node, line });
         continue;
       }
-      const entry = byGpidNode.get(gpid) ?? { app, perNode: new Map<NodeAddress, Candidate>() };
-      entry.perNode.set(node, { node, ballot: r.ballot, last_committed_decree: r.last_committed_decree, last_prepared_decree: r.last_prepared_decree });
-      byGpidNode.set(gpid, entry);
+      const candidate: Candidate = { node, ballot: r.ballot, last_committed_decree: r.last_committed_decree, last_prepared_decree: r.last_prepared_decree };
+      const slot = slots[pidx];
+      if (slot) _insertCandidate(slot, candidate);
+      else slots[pidx] = [candidate];
     }
   }
   const byGpid = new Map<string, Candidate[]>();
-  for (const [gpid, { app, perNode }] of byGpidNode) {
+  for (const [appId, { app, slots }] of slotsById) {
     const cap = app.max_replica_count + maxReservedDroppedReplicas;
-    const sorted = [...perNode.values()].sort(compareReplicaCandidates);
-    byGpid.set(gpid, sorted.slice(Math.max(0, sorted.length - cap)));
+    for (let pidx = 0; pidx < slots.length; pidx++) {
+      const slot = slots[pidx];
+      if (!slot) continue;
+      byGpid.set(`${appId}.${pidx}`, slot.length > cap ? slot.slice(slot.length - cap) : slot);
+    }
   }
   return { byGpid, unknownAppLines: _unknownAppLines(unknown), outOfRangeLines: _groupOutOfRange(outOfRange) };
+}
+
+/**
+ * Put `candidate` into `slot`, kept sorted by compareReplicaCandidates (worst first). A node that
+ * reports one gpid twice keeps its last entry. A slot holds a handful of replicas, so an insertion
+ * beats a sort per partition (a large cluster has ~10^4 partitions; bench/recovery_bench.ts).
+ */
+function _insertCandidate(slot: Candidate[], candidate: Candidate): void {
+  const same = slot.findIndex((c) => c.node === candidate.node);
+  if (same >= 0) slot.splice(same, 1);
+  let at = slot.length;
+  while (at > 0 && compareReplicaCandidates(slot[at - 1], candidate) > 0) at--;
+  slot.splice(at, 0, candidate);
 }
 
 type _Unknown = { appId: number; pidx: number; node: NodeAddress; gpid: string };
@@ -195,13 +216,12 @@ function _compareNumbers(a: number, b: number): number {
  */
 function _constructPartition(
   app: AppInfo,
-  pidx: number,
+  pid: Gpid,
+  gpid: string,
   candidates: readonly Candidate[],
   skipLostPartitions: boolean,
 ): { pc: PartitionConfiguration; line?: string; lost: boolean } {
-  const pid = { app_id: app.app_id, partition_index: pidx };
   const pc = emptyPartitionConfiguration(pid, app.max_replica_count);
-  const gpid = gpidToString(pid);
   if (candidates.length === 0) {
     const line = skipLostPartitions
       ? `WARNING: partition(${gpid}) has no replica collected, force recover the lost partition to empty`

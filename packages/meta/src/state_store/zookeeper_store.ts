@@ -56,10 +56,19 @@ export async function connectZookeeperStore(options: ZookeeperStoreOptions): Pro
 
 export class ZookeeperStore implements MetaStateStore {
   private readonly client: ZkClient;
+  /**
+   * The addon's own binding behind the npm wrapper, for the write calls. The wrapper formats every
+   * call's arguments with util.inspect before it checks whether logging is on (zookeeper 7.x,
+   * lib/zookeeper.js `a_create`, `a_set`): a recovery writes thousands of znodes, and that text
+   * was a fifth of the write's CPU (bench/recovery_bench.ts profile). Same signatures, no wrapper
+   * logic is skipped but the log line.
+   */
+  private readonly writer: ZkClient;
   private readonly markClosing: () => void;
 
   constructor(client: ZkClient, markClosing: () => void) {
     this.client = client;
+    this.writer = typeof client.native?.a_create === 'function' && typeof client.native?.a_set === 'function' ? client.native : client;
     this.markClosing = markClosing;
   }
 
@@ -85,7 +94,7 @@ export class ZookeeperStore implements MetaStateStore {
 
   private createNode(path: string, data: Uint8Array, flags: number): Promise<{ rc: number; created: string }> {
     return new Promise((resolve, reject) => {
-      this.client.a_create(path, Buffer.from(data), flags, (rc: number, error: string, created: string) => {
+      this.writer.a_create(path, Buffer.from(data), flags, (rc: number, error: string, created: string) => {
         if (rc === ZOK || rc === ZNODEEXISTS) resolve({ rc, created });
         else reject(new StateStoreError('create', path, `${error} (${rc})`));
       });
@@ -99,7 +108,7 @@ export class ZookeeperStore implements MetaStateStore {
 
   set(path: string, data: Uint8Array): Promise<'set' | 'no_node'> {
     return new Promise((resolve, reject) => {
-      this.client.a_set(path, Buffer.from(data), -1, (rc: number, error: string) => {
+      this.writer.a_set(path, Buffer.from(data), -1, (rc: number, error: string) => {
         if (rc === ZOK) resolve('set');
         else if (rc === ZNONODE) resolve('no_node');
         else reject(new StateStoreError('set', path, `${error} (${rc})`));

@@ -20,24 +20,73 @@ export type { AppFingerprint, NodeFingerprint, ReplicaFingerprint };
  * key (a malformed node reporting one id twice) by their full canonical text.
  */
 export function fingerprintReports(reports: readonly NodeReport[]): NodeFingerprint[] {
-  return reports.map(_fingerprintNode).sort((a, b) => compareNodes(a.node, b.node) || _compareText(canonicalJson(a), canonicalJson(b)));
+  return sortFingerprints(reports.map(fingerprintNode));
 }
 
 /**
- * The plan id: the first 16 hex digits of the SHA-256 of the canonical JSON of the options and the
- * fingerprints. Pass only the options that change the result (skip flags), not the clock: the same
- * cluster state planned twice must give the same id. 64 bits are plenty to tell states apart; this
- * is not a defence against someone forging a state.
+ * Node fingerprints in plan order: by address, ties (a node listed twice) by their full text.
+ * With fingerprintNode this is fingerprintReports in two steps, so a caller can fingerprint each
+ * node as its answer arrives (recovery_handler.ts does, while the other nodes are still answering).
+ */
+export function sortFingerprints(fingerprints: readonly NodeFingerprint[]): NodeFingerprint[] {
+  return [...fingerprints].sort((a, b) => compareNodes(a.node, b.node) || _compareText(canonicalJson(a), canonicalJson(b)));
+}
+
+/**
+ * The plan id: the first 16 hex digits of SHA-256( canonicalJson(options) "\n", then for each
+ * fingerprint in order nodeDigest(fingerprint) "\n" ). A node's digest depends on that node's
+ * answer alone, so it can be computed as the answer arrives, and a port can compute the same id
+ * from a saved plan file. Pass only the options that change the result (skip flags), not the
+ * clock: the same cluster state planned twice must give the same id. 64 bits are plenty to tell
+ * states apart; this is not a defence against someone forging a state.
  */
 export function planId(options: object, fingerprints: readonly NodeFingerprint[]): string {
-  // Fingerprints are canonical by construction (fixed key order, sorted lists, sorted env keys), so
-  // plain JSON.stringify is canonical text for them, and 5-10x faster than canonicalJson on a large
-  // cluster (bench/recovery_bench.ts); the caller's options object gets the general treatment.
   const hash = createHash('sha256');
   hash.update(canonicalJson(options), 'utf8');
   hash.update('\n', 'utf8');
-  for (const f of fingerprints) hash.update(JSON.stringify(f), 'utf8').update('\n', 'utf8');
+  for (const f of fingerprints) hash.update(nodeDigest(f), 'utf8').update('\n', 'utf8');
   return hash.digest('hex').slice(0, 16);
+}
+
+/** Digests already computed, per fingerprint object (fingerprints are never mutated once made). */
+const _digests = new WeakMap<NodeFingerprint, string>();
+
+/**
+ * SHA-256 (hex) of one node's fingerprint, in this byte layout:
+ *
+ * | part    | bytes                                                                            |
+ * |---------|----------------------------------------------------------------------------------|
+ * | head    | JSON.stringify({node, answered, err, apps}), UTF-8, then "\n"                    |
+ * | gpids   | the replicas' gpid texts joined with ",", UTF-8, then "\n"                       |
+ * | numbers | 3 float64 little-endian per replica, in the same order: ballot,                  |
+ * |         | last_committed_decree, last_prepared_decree                                      |
+ *
+ * Fingerprints are canonical by construction (fixed key order, sorted lists, sorted env keys), so
+ * plain JSON.stringify is canonical text for the head. The replicas' numbers go in as bytes, not
+ * text: on the benchmark cluster (9600 replicas) JSON text made the id the plan's largest cost
+ * (bench/recovery_bench.ts).
+ */
+export function nodeDigest(f: NodeFingerprint): string {
+  const known = _digests.get(f);
+  if (known !== undefined) return known;
+  const hash = createHash('sha256');
+  const head: Omit<NodeFingerprint, 'replicas'> = { node: f.node, answered: f.answered, err: f.err, apps: f.apps };
+  hash.update(JSON.stringify(head), 'utf8').update('\n', 'utf8');
+  const replicas = f.replicas;
+  const gpids = new Array<string>(replicas.length);
+  const numbers = new DataView(new ArrayBuffer(replicas.length * 24));
+  for (let i = 0; i < replicas.length; i++) {
+    const r = replicas[i];
+    gpids[i] = String(r.gpid);
+    numbers.setFloat64(i * 24, Number(r.ballot), true);
+    numbers.setFloat64(i * 24 + 8, Number(r.last_committed_decree), true);
+    numbers.setFloat64(i * 24 + 16, Number(r.last_prepared_decree), true);
+  }
+  hash.update(gpids.join(','), 'utf8').update('\n', 'utf8');
+  hash.update(new Uint8Array(numbers.buffer));
+  const digest = hash.digest('hex');
+  _digests.set(f, digest);
+  return digest;
 }
 
 /** The same entries with keys inserted in sorted order, so JSON.stringify lists them the same way every time. */
@@ -47,7 +96,8 @@ function _sortedRecord(record: Record<string, string>): Record<string, string> {
   return out;
 }
 
-function _fingerprintNode(report: NodeReport): NodeFingerprint {
+/** One node's fingerprint (see fingerprintReports). */
+export function fingerprintNode(report: NodeReport): NodeFingerprint {
   if (report.err !== 'ERR_OK') return { node: report.node, answered: false, err: report.err, apps: [], replicas: [] };
   const apps: AppFingerprint[] = (report.apps ?? []).map((a) => ({
     app_id: a.app_id,
@@ -62,16 +112,32 @@ function _fingerprintNode(report: NodeReport): NodeFingerprint {
     create_second: a.create_second,
     envs: _sortedRecord(a.envs),
   }));
-  // Sort by the numeric pid taken from the reply (not by re-parsing gpid text in the comparator: a
-  // large cluster has ~10^4 replicas per plan, and this sort was the plan's biggest cost).
-  const keyed = (report.replicas ?? []).map((r) => ({ app: r.pid.app_id, pidx: r.pid.partition_index, fp: _fingerprintReplica(r) }));
-  keyed.sort((a, b) => _compareNumbers(a.app, b.app) || _compareNumbers(a.pidx, b.pidx) || _compareText(canonicalJson(a.fp), canonicalJson(b.fp)));
   return {
     node: report.node,
     answered: true,
     apps: _sortBy(apps, (a, b) => _compareNumbers(a.app_id, b.app_id)),
-    replicas: keyed.map((k) => k.fp),
+    replicas: _sortedReplicaFingerprints(report.replicas ?? []),
   };
+}
+
+/**
+ * The replicas' fingerprints by numeric pid (app id, then partition index), ties by their text.
+ * Replica servers usually list their replicas in that order already, so check first and sort only
+ * when needed: a large cluster has ~10^4 replicas per plan (bench/recovery_bench.ts), and every
+ * object made here lives as long as the plan.
+ */
+function _sortedReplicaFingerprints(replicas: readonly ReplicaInfo[]): ReplicaFingerprint[] {
+  let inOrder = true;
+  for (let i = 1; i < replicas.length && inOrder; i++) inOrder = _comparePids(replicas[i - 1], replicas[i]) < 0;
+  if (inOrder) return replicas.map(_fingerprintReplica);
+  const keyed = replicas.map((r) => ({ r, fp: _fingerprintReplica(r) }));
+  keyed.sort((a, b) => _comparePids(a.r, b.r) || _compareText(canonicalJson(a.fp), canonicalJson(b.fp)));
+  return keyed.map((k) => k.fp);
+}
+
+/** Numeric pid order, from the reply's numbers (not by re-parsing gpid text). */
+function _comparePids(a: ReplicaInfo, b: ReplicaInfo): number {
+  return _compareNumbers(a.pid.app_id, b.pid.app_id) || _compareNumbers(a.pid.partition_index, b.pid.partition_index);
 }
 
 function _fingerprintReplica(r: ReplicaInfo): ReplicaFingerprint {

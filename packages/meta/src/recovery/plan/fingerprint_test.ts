@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 import { app, N, rep, rng, shuffle } from '../_recovery_test_support.ts';
 import type { AppInfo, ReplicaInfo } from '../../../../proto/src/types.ts';
 import type { NodeReport } from '../node_report.ts';
-import { compareGpids, fingerprintReports, planId } from './fingerprint.ts';
+import { compareGpids, fingerprintNode, fingerprintReports, nodeDigest, planId, sortFingerprints } from './fingerprint.ts';
 
 const OPTS = { skipBadNodes: false, skipLostPartitions: false };
 
@@ -103,6 +103,29 @@ test('a replica status is not part of the fingerprint: a restarted server (all P
   const [fp] = fingerprintReports([{ node: N(1), err: 'ERR_OK', latencyMs: 1, apps: [], replicas: [{ ...rep('1.0', 1, 1), status: undefined as never }] }]);
   assert.equal(Object.keys(fp.replicas[0]).sort(), ['ballot', 'gpid', 'last_committed_decree', 'last_prepared_decree']);
   assert.is(id(on(2, editReplica('1.0', { status: 'PS_PRIMARY' }))), BASE);
+});
+
+test('node by node as answers arrive (fingerprintNode, then sortFingerprints): the same fingerprints and id', () => {
+  const arrived = cluster().reverse().map(fingerprintNode);
+  assert.equal(sortFingerprints(arrived), fingerprintReports(cluster()));
+  assert.is(planId(OPTS, sortFingerprints(arrived)), BASE);
+});
+
+test("a node's digest depends on that node's answer alone", () => {
+  const digests = (reports: NodeReport[]) => fingerprintReports(reports).map(nodeDigest);
+  const before = digests(cluster());
+  const after = digests(on(2, editReplica('1.0', { ballot: 4 })));
+  assert.equal([after[0], after[2]], [before[0], before[2]]);
+  assert.is.not(after[1], before[1]);
+  assert.match(before[0], /^[0-9a-f]{64}$/);
+});
+
+test('replicas out of order sort like replicas in order, ties included', () => {
+  const inOrder = { node: N(1), err: 'ERR_OK' as const, latencyMs: 1, apps: [], replicas: [rep('1.0', 3, 1), rep('1.2', 3, 2), rep('1.2', 2, 2), rep('1.10', 3, 3), rep('2.0', 1, 1)] };
+  const shuffled = { ...inOrder, replicas: [inOrder.replicas[3], inOrder.replicas[2], inOrder.replicas[4], inOrder.replicas[0], inOrder.replicas[1]] };
+  const fp = fingerprintNode(inOrder);
+  assert.equal(fp.replicas.map((r) => `${r.gpid}@${r.ballot}`), ['1.0@3', '1.2@2', '1.2@3', '1.10@3', '2.0@1']);
+  assert.equal(fingerprintNode(shuffled), fp);
 });
 
 test('gpid order is numeric', () => {

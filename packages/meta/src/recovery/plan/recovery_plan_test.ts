@@ -146,8 +146,9 @@ test('the plan is JSON and the input is left alone', () => {
   assert.equal(JSON.parse(JSON.stringify(plan)), plan);
   const after = JSON.stringify({ r: inp.reports, apps: inp.result.apps, pcs: [...inp.result.partitions], cs: [...inp.result.candidates], l: inp.nodeList, h: inp.heartbeatingNodes });
   assert.is(after, before);
-  plan.tables[1].partitions[0].candidates[0].ballot = 99;
-  assert.is(inp.result.candidates.get('3.0')!.at(-1)!.ballot, 5, 'the plan shares no object with the result');
+  const best = inp.result.candidates.get('3.0')!.at(-1);
+  plan.tables[1].partitions[0].candidates.reverse();
+  assert.is(inp.result.candidates.get('3.0')!.at(-1), best, "the plan's candidate lists are its own: reordering one leaves the result alone");
 });
 
 test.run();

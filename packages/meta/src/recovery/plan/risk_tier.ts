@@ -51,14 +51,16 @@ export function assessPartition(candidates: readonly Candidate[], maxReplicaCoun
   const missingReplicas = Math.max(0, maxReplicaCount - candidates.length);
   if (candidates.length === 0) return { tier: 'lost', mayLoseDecrees: 0, missingReplicas };
   const primary = candidates[candidates.length - 1];
-  const others = candidates.slice(0, -1);
   const held = Math.max(primary.last_committed_decree, primary.last_prepared_decree);
-  const mayLoseDecrees = Math.max(0, ...others.map((c) => Math.max(c.last_committed_decree, c.last_prepared_decree) - held));
+  // One pass over the others (a plan assesses every partition of the cluster).
+  let mayLoseDecrees = 0;
+  let allCommittedAsPrimary = true;
+  for (let i = 0; i < candidates.length - 1; i++) {
+    const c = candidates[i];
+    mayLoseDecrees = Math.max(mayLoseDecrees, Math.max(c.last_committed_decree, c.last_prepared_decree) - held);
+    if (c.last_committed_decree !== primary.last_committed_decree) allCommittedAsPrimary = false;
+  }
   const tier: RiskTier =
-    mayLoseDecrees > 0
-      ? 'at-risk'
-      : candidates.length >= maxReplicaCount && candidates.every((c) => c.last_committed_decree === primary.last_committed_decree)
-        ? 'intact'
-        : 'degraded';
+    mayLoseDecrees > 0 ? 'at-risk' : candidates.length >= maxReplicaCount && allCommittedAsPrimary ? 'intact' : 'degraded';
   return { tier, primary: primary.node, mayLoseDecrees, missingReplicas };
 }
