@@ -33,6 +33,20 @@ export function shellInBackground(commands: string): Promise<Run> {
   return runShInBackground(['shell'], commands.endsWith('\n') ? commands : `${commands}\n`);
 }
 
+/**
+ * `./run.sh shell` kept open: `send(line)` pipes one more command, `output()` is what it printed so
+ * far, `kill()` ends it at once (SIGKILL; run.sh execs the shell, so this is the shell process
+ * itself), `done` gives its output once it exits.
+ */
+export function startShell(): { send: (line: string) => void; output: () => string; kill: () => void; done: Promise<Run> } {
+  const child = spawn(join(ROOT, 'run.sh'), ['shell'], { cwd: ROOT, env: { ...process.env, FORCE_COLOR: '0' } });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const done = new Promise<Run>((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, out })));
+  return { send: (line) => void child.stdin.write(`${line}\n`), output: () => out, kill: () => void child.kill('SIGKILL'), done };
+}
+
 /** Pipe shell commands into `./run.sh shell`. */
 export function shell(commands: string, timeoutMs = 120_000): Run {
   return runSh(['shell'], commands.endsWith('\n') ? commands : `${commands}\n`, timeoutMs);

@@ -4,6 +4,7 @@
 
 import * as grpc from '@grpc/grpc-js';
 import { readReplicaConfig } from './config.ts';
+import { maybeInstallFailPointSignal, noFailPoints } from './fail_points.ts';
 import { stdoutLog } from './logger.ts';
 import { ReplicaServerStartError, startReplicaServer } from './replica_server.ts';
 
@@ -27,6 +28,8 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const cfg = read.config;
+  const failPoints = noFailPoints();
+  maybeInstallFailPointSignal(failPoints, process.env, stdoutLog);
   let server;
   try {
     server = await startReplicaServer({
@@ -37,6 +40,7 @@ async function main(): Promise<void> {
       fdLeaseMs: cfg.fdLeaseSeconds * 1000,
       mutationLogSync: cfg.mutationLogSync,
       rpcTimeoutMs: cfg.rpcTimeoutMs,
+      failPoints,
     });
   } catch (e) {
     if (!(e instanceof ReplicaServerStartError)) throw e;

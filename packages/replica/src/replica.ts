@@ -21,6 +21,7 @@ import type { MetaClient } from './meta_client.ts';
 import { writeInitInfo } from './replica_files.ts';
 import type { ReplicaStorage } from './replica_storage.ts';
 import type { LogEntry } from './storage_format.ts';
+import type { FailPoints } from './fail_points.ts';
 
 /** What a replica needs from its server. */
 export type ReplicaContext = {
@@ -31,6 +32,8 @@ export type ReplicaContext = {
   log: Log;
   peer(address: NodeAddress): RpcClient<ReplicaServiceDefinition>;
   meta: MetaClient;
+  /** Test-only fault injection (fail_points.ts); all off in normal operation. */
+  failPoints: FailPoints;
 };
 
 /** A node the primary sends prepares to. Secondaries must ack; learners are best effort. */

@@ -164,7 +164,7 @@ async function _sendPrepare(r: Replica, t: PrepareTarget): Promise<void> {
     res = { ok: false, err: 'ERR_INVALID_STATE', detail: `decree ${from} is no longer in my log (log starts at ${r.logStartDecree})` };
   } else {
     const req = { pid: r.pid, ballot, mutations: entries.map(toMutation), last_committed_decree: committed };
-    res = await r.ctx.peer(t.node).call('prepare', req, r.ctx.rpcTimeoutMs);
+    res = r.ctx.failPoints.dropOutgoingPrepares ? await _dropPrepare(r, t, entries) : await r.ctx.peer(t.node).call('prepare', req, r.ctx.rpcTimeoutMs);
   }
   t.inFlight = false;
   if (r.targets.get(t.node) !== t || r.status !== 'PS_PRIMARY' || r.closed) return;
@@ -180,6 +180,13 @@ async function _sendPrepare(r: Replica, t: PrepareTarget): Promise<void> {
     return pump(r, t);
   }
   _prepareFailed(r, t, res);
+}
+
+/** Fail point replica_drop_outgoing_prepares (fail_points.ts): the prepare is lost on the way. */
+async function _dropPrepare(r: Replica, t: PrepareTarget, entries: LogEntry[]): Promise<CallResult<PrepareResponse>> {
+  r.log(`fail point replica_drop_outgoing_prepares: prepare of decrees ${entries[0].decree}..${entries[entries.length - 1].decree} to ${t.node} dropped`);
+  await new Promise((resolve) => setTimeout(resolve, r.ctx.rpcTimeoutMs));
+  return { ok: false, err: 'ERR_TIMEOUT', detail: 'fail point replica_drop_outgoing_prepares: no answer within the deadline' };
 }
 
 function _prepareFailed(r: Replica, t: PrepareTarget, res: CallResult<PrepareResponse>): void {

@@ -5,6 +5,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { ErrorCode, NodeAddress, ReplicaInfo } from '../../proto/src/index.ts';
 import { ReplicaService, startRpcServer } from '../../proto/src/index.ts';
+import type { FailPoints } from './fail_points.ts';
 import { type Log, stdoutLog } from './logger.ts';
 import { DataDirLockedError } from './replica_dirs.ts';
 import { replicaHandlers } from './replica_handlers.ts';
@@ -27,6 +28,8 @@ export type ReplicaServerOptions = {
   rpcTimeoutMs?: number;
   /** Default 10: idle time after which a primary sends `commit` to its secondaries. */
   idleCommitDelayMs?: number;
+  /** Test-only fault injection (fail_points.ts); default: all off. */
+  failPoints?: FailPoints;
   /** Default: stdout, each line prefixed with an ISO time. */
   log?: Log;
 };
@@ -69,6 +72,7 @@ export async function startReplicaServer(options: ReplicaServerOptions): Promise
     mutationLogSync: options.mutationLogSync ?? false,
     rpcTimeoutMs: options.rpcTimeoutMs ?? 5000,
     idleCommitDelayMs: options.idleCommitDelayMs ?? 10,
+    failPoints: options.failPoints,
     log,
   });
   let markLoaded!: () => void;

@@ -23,6 +23,7 @@ import {
   logEntryOp,
   markerOp,
 } from './storage_format.ts';
+import { noFailPoints } from './fail_points.ts';
 
 let root: string;
 const lines: string[] = [];
@@ -30,6 +31,7 @@ const ctx: ReplicaContext = {
   me: '127.0.0.1:1',
   rpcTimeoutMs: 1000,
   idleCommitDelayMs: 10,
+  failPoints: noFailPoints(),
   log: (l) => lines.push(l),
   peer: () => {
     throw new Error('no peers in this test');

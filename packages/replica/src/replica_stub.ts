@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import type { Log } from './logger.ts';
 import { MetaClient } from './meta_client.ts';
 import type { Replica, ReplicaContext } from './replica.ts';
+import { type FailPoints, noFailPoints } from './fail_points.ts';
 import { applyConfig, closeReplica, isMember } from './replica_config.ts';
 import { type DirOptions, createReplica, loadReplicas } from './replica_dirs.ts';
 import { storedAppInfo, writeAppInfo } from './replica_files.ts';
@@ -23,6 +24,8 @@ export type StubOptions = {
   mutationLogSync: boolean;
   rpcTimeoutMs: number;
   idleCommitDelayMs: number;
+  /** Test-only fault injection (fail_points.ts); default: all off. */
+  failPoints?: FailPoints;
   log: Log;
 };
 
@@ -62,6 +65,7 @@ export class ReplicaStub {
       log: options.log,
       peer: (address) => this.peer(address),
       meta: this.meta,
+      failPoints: options.failPoints ?? noFailPoints(),
     };
   }
 
