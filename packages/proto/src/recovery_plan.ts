@@ -113,8 +113,12 @@ export type PlanCompleteness = {
   unlisted_heartbeating_nodes: NodeAddress[];
   /** Listed nodes that did not answer, with their error (null: no report at all). */
   unanswered_nodes: { node: NodeAddress; err: ErrorCode | null }[];
-  /** Partitions of served tables with some but fewer than max_replica_count replicas. */
-  under_replicated: { gpid: string; replicas: number; needs: number }[];
+  /**
+   * Partitions of served tables with some but fewer than max_replica_count replicas, and the
+   * replica servers that would supply more: nodes whose heartbeats (config syncs) say they hold a
+   * replica of it, but whose answer the recovery did not use (not listed, or listed and failed).
+   */
+  under_replicated: { gpid: string; replicas: number; needs: number; held_by_unused_nodes: NodeAddress[] }[];
 };
 
 export type PlanNotRebuilt = { app_id: number; app_name: string; kinds: string[] };

@@ -25,7 +25,9 @@ export function formatPlanLines(plan: RecoveryPlan): string[] {
   for (const node of c.unlisted_heartbeating_nodes) lines.push(`WARNING: node ${node} sends heartbeats but is not in the node list`);
   for (const u of c.unanswered_nodes) lines.push(`WARNING: node ${u.node} did not answer (${u.err ?? 'no report'})`);
   for (const u of c.under_replicated) {
-    lines.push(`WARNING: partition ${u.gpid} has ${u.replicas} of ${u.replicas + u.needs} replicas; needs ${_count(u.needs, 'more node')}`);
+    const holders = u.held_by_unused_nodes ?? [];
+    const where = holders.length > 0 ? `; held by ${holders.join(', ')}, whose answer was not used (add it to the node list, or bring it back)` : '';
+    lines.push(`WARNING: partition ${u.gpid} has ${u.replicas} of ${u.replicas + u.needs} replicas; needs ${_count(u.needs, 'more node')}${where}`);
   }
   lines.push(...notRebuiltLines(plan));
   if (plan.err === 'ERR_OK') {

@@ -50,7 +50,7 @@ const PLAN: RecoveryPlan = {
   completeness: {
     unlisted_heartbeating_nodes: [N(5)],
     unanswered_nodes: [{ node: N(4), err: 'ERR_TIMEOUT' }],
-    under_replicated: [{ gpid: '3.1', replicas: 2, needs: 1 }],
+    under_replicated: [{ gpid: '3.1', replicas: 2, needs: 1, held_by_unused_nodes: [] }],
   },
   not_rebuilt: [
     { app_id: 1, app_name: 'temp-1', kinds: [...ALL, 'table envs'] },
@@ -104,7 +104,8 @@ const LINES: [name: string, plan: RecoveryPlan, pattern: RegExp][] = [
   ['dropped, times unknown',         withTable({ drop_second: 0, original_name: undefined }), /^table 1 temp-1 \(dropped\): 1 partition, 3 replicas each$/m],
   ['not renamed, not dropped',       withTable({ original_name: undefined, was_dropped: false }), /^table 1 temp-1: 1 partition, 3 replicas each$/m],
   ['a time Date cannot hold',        withTable({ drop_second: 1e300 }), /dropped at second 1e\+300\)/],
-  ['two nodes needed: plural',       { ...PLAN, completeness: { ...PLAN.completeness, under_replicated: [{ gpid: '3.1', replicas: 1, needs: 2 }] } }, /^WARNING: partition 3\.1 has 1 of 3 replicas; needs 2 more nodes$/m],
+  ['two nodes needed: plural',       { ...PLAN, completeness: { ...PLAN.completeness, under_replicated: [{ gpid: '3.1', replicas: 1, needs: 2, held_by_unused_nodes: [] }] } }, /^WARNING: partition 3\.1 has 1 of 3 replicas; needs 2 more nodes$/m],
+  ['the nodes that hold more',       { ...PLAN, completeness: { ...PLAN.completeness, under_replicated: [{ gpid: '3.1', replicas: 2, needs: 1, held_by_unused_nodes: [N(4), N(5)] }] } }, /^WARNING: partition 3\.1 has 2 of 3 replicas; needs 1 more node; held by 127\.0\.0\.1:34804, 127\.0\.0\.1:34805, whose answer was not used \(add it to the node list, or bring it back\)$/m],
   ['a listed node with no report',   { ...PLAN, completeness: { ...PLAN.completeness, unanswered_nodes: [{ node: N(6), err: null }] } }, /^WARNING: node 127\.0\.0\.1:34806 did not answer \(no report\)$/m],
   ['at-risk partition greppable',    PLAN, /^ {2}partition 3\.2: at-risk, may lose 19 decrees, /m],
   ['the id is the last line',        PLAN, /\nplan id: 0123456789abcdef$/],

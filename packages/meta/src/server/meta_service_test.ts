@@ -127,6 +127,23 @@ test('recovery: a bad node gives ERR_TRY_AGAIN and leaves the store untouched; t
   await c.stop();
 });
 
+test('recovery: a heartbeating node left out of the list is named, with the under-replicated partitions it holds', async () => {
+  const apps = [appInfo(1, 'temp', 2)];
+  const r1 = await fakeReplica(apps, [replica(1, 0, 3, 10), replica(1, 1, 3, 7)]);
+  const store = new MemoryStateStore();
+  const { c, h } = await core(store, { recoverFromReplicaServer: true });
+  await c.start();
+  await h.config_sync({ node: '127.0.0.1:9', stored_replicas: [replica(1, 0, 3, 10), replica(1, 1, 3, 7)] });
+  const plan = await h.start_recovery({ recovery_nodes: [r1.node], skip_bad_nodes: false, skip_lost_partitions: false, mode: 'plan' });
+  assert.equal(plan.plan!.completeness.under_replicated.map((u) => [u.gpid, u.held_by_unused_nodes]), [['1.0', ['127.0.0.1:9']], ['1.1', ['127.0.0.1:9']]]);
+  const ok = await h.start_recovery({ recovery_nodes: [r1.node], skip_bad_nodes: false, skip_lost_partitions: false });
+  assert.is(ok.err, 'ERR_OK');
+  assert.match(ok.hint_message, 'WARNING: node(127.0.0.1:9) sends heartbeats to this meta server but is not in the recovery node list');
+  assert.match(ok.hint_message, 'WARNING: node(127.0.0.1:9) holds replicas of 2 partition(s) recovered with fewer than max_replica_count replicas (1.0 1.1), but its answer was not used');
+  r1.stop();
+  await c.stop();
+});
+
 test('config_sync: a replica the metadata does not know is left alone and reported', async () => {
   const store = new MemoryStateStore();
   const { c, h } = await core(store);

@@ -102,8 +102,29 @@ export function recoveryHandlers(core: MetaServiceCore): UnaryHandlers<MetaServi
 
 /** Replica servers whose config sync (the beacon) arrived within the failure-detection grace period. */
 function heartbeatingNodes(core: MetaServiceCore): string[] {
+  return [...heartbeatReplicas(core).keys()].sort();
+}
+
+/** Per heartbeating replica server, the gpids its last config sync listed. */
+function heartbeatReplicas(core: MetaServiceCore): Map<string, string[]> {
   const since = core.nowMs() - core.config.fdGraceSeconds * 1000;
-  return [...core.state.nodes].filter(([, s]) => s.lastSeenMs >= since).map(([node]) => node).sort();
+  return new Map([...core.state.nodes].filter(([, s]) => s.lastSeenMs >= since).map(([node, s]) => [node, [...s.replicas.keys()]]));
+}
+
+/**
+ * Completeness for a plain recover (a plan lists it per partition): per node whose heartbeats say it
+ * holds replicas of partitions recovered with fewer than max_replica_count replicas, though its
+ * answer was not used, one line naming them. After the recovery those replicas stay quarantined.
+ */
+function unusedHolderLines(plan: { completeness: { under_replicated: { gpid: string; held_by_unused_nodes: string[] }[] } }): string[] {
+  const byNode = new Map<string, string[]>();
+  for (const u of plan.completeness.under_replicated) {
+    for (const node of u.held_by_unused_nodes) byNode.set(node, [...(byNode.get(node) ?? []), u.gpid]);
+  }
+  return [...byNode].map(
+    ([node, gpids]) =>
+      `WARNING: node(${node}) holds replicas of ${gpids.length} partition(s) recovered with fewer than max_replica_count replicas (${gpids.join(' ')}), but its answer was not used; they stay quarantined (shell: quarantine)`,
+  );
 }
 
 function emptyStatus(core: MetaServiceCore): QueryRecoveryStatusResponse {
@@ -172,6 +193,7 @@ async function recover(core: MetaServiceCore, req: StartRecoveryRequest, mode: R
     options,
     nodeList: nodes,
     heartbeatingNodes: heartbeatingNodes(core),
+    heartbeatReplicas: heartbeatReplicas(core),
     createdAtSeconds: Math.floor(core.nowMs() / 1000),
     fingerprints: sortFingerprints(fingerprints),
   });
@@ -180,7 +202,7 @@ async function recover(core: MetaServiceCore, req: StartRecoveryRequest, mode: R
   const unlisted = plan.completeness.unlisted_heartbeating_nodes.map(
     (n) => `WARNING: node(${n}) sends heartbeats to this meta server but is not in the recovery node list; its replicas were not considered`,
   );
-  const hint = formatHintMessage(mode === 'plan' ? result.hintLines : [...unlisted, ...result.hintLines]);
+  const hint = formatHintMessage(mode === 'plan' ? result.hintLines : [...unlisted, ...result.hintLines, ...unusedHolderLines(plan)]);
   if (mode === 'plan') {
     core.log(`recovery plan ${plan.plan_id} made (${result.outcome}); nothing written`);
     return { err: result.err, hint_message: hint, plan, collected };

@@ -46,6 +46,11 @@ export type RecoveryPlanInput = {
   options: Pick<RecoveryOptions, 'skipBadNodes' | 'skipLostPartitions'>;
   nodeList: readonly NodeAddress[];
   heartbeatingNodes: readonly NodeAddress[];
+  /**
+   * Per heartbeating node, the gpids its last config sync listed (the meta hears them in recovery
+   * mode too): where an under-replicated partition could find more replicas. Default: none known.
+   */
+  heartbeatReplicas?: ReadonlyMap<NodeAddress, readonly string[]>;
   createdAtSeconds: number;
   /**
    * fingerprintReports(reports), if the caller already has it (the handler fingerprints each node
@@ -80,11 +85,7 @@ export function buildRecoveryPlan(input: RecoveryPlanInput): RecoveryPlan {
     completeness: {
       unlisted_heartbeating_nodes: _unlisted(input.heartbeatingNodes, input.nodeList),
       unanswered_nodes: _unanswered(input.nodeList, reports),
-      under_replicated: served.flatMap((t) =>
-        t.partitions
-          .filter((p) => p.candidates.length > 0 && p.missing_replicas > 0)
-          .map((p) => ({ gpid: p.gpid, replicas: p.candidates.length, needs: p.missing_replicas })),
-      ),
+      under_replicated: _underReplicated(served, _holdersNotUsed(input.heartbeatReplicas, good)),
     },
     not_rebuilt: userApps.map((a) => ({
       app_id: a.app_id,
@@ -162,6 +163,32 @@ function _totals(served: readonly PlanTable[]): PlanTotals {
     }
   }
   return { partitions, tiers, may_lose_decrees: mayLose };
+}
+
+/** Per gpid, the heartbeating nodes that say they hold it but whose answer was not used, in node order. */
+function _holdersNotUsed(heartbeatReplicas: RecoveryPlanInput['heartbeatReplicas'], good: readonly NodeReport[]): Map<string, NodeAddress[]> {
+  const used = new Set(good.map((r) => r.node));
+  const holders = new Map<string, NodeAddress[]>();
+  const nodes = [...(heartbeatReplicas?.keys() ?? [])].filter((n) => !used.has(n)).sort(compareNodes);
+  for (const node of nodes) {
+    for (const gpid of new Set(heartbeatReplicas!.get(node))) {
+      const list = holders.get(gpid);
+      if (list) list.push(node);
+      else holders.set(gpid, [node]);
+    }
+  }
+  return holders;
+}
+
+function _underReplicated(served: readonly PlanTable[], holders: ReadonlyMap<string, NodeAddress[]>): PlanCompleteness['under_replicated'] {
+  const out: PlanCompleteness['under_replicated'] = [];
+  for (const t of served) {
+    for (const p of t.partitions) {
+      if (p.candidates.length === 0 || p.missing_replicas === 0) continue;
+      out.push({ gpid: p.gpid, replicas: p.candidates.length, needs: p.missing_replicas, held_by_unused_nodes: [...(holders.get(p.gpid) ?? [])] });
+    }
+  }
+  return out;
 }
 
 function _unlisted(heartbeating: readonly NodeAddress[], nodeList: readonly NodeAddress[]): NodeAddress[] {

@@ -97,8 +97,21 @@ test('completeness: unlisted heartbeats, unanswered nodes, under-replicated serv
   assert.equal(plan.completeness, {
     unlisted_heartbeating_nodes: [N(5)],
     unanswered_nodes: [{ node: N(4), err: 'ERR_TIMEOUT' }],
-    under_replicated: [{ gpid: '3.1', replicas: 2, needs: 1 }],
+    under_replicated: [{ gpid: '3.1', replicas: 2, needs: 1, held_by_unused_nodes: [] }],
   });
+});
+
+// Rule: an under-replicated partition names the heartbeating nodes that say they hold it but whose
+// answer was not used (unlisted, or listed and skipped); a node whose answer was used never counts.
+test('completeness: the unused nodes whose heartbeats say they hold an under-replicated partition', () => {
+  const heartbeatReplicas = new Map([
+    [N(5), ['3.1', '3.0', '3.1']], // unlisted; lists 3.1 twice
+    [N(4), ['3.1']],               // listed, timed out (skipped)
+    [N(1), ['3.1']],               // answered: its replica is already a candidate
+    [N(6), ['9.9']],               // holds nothing under-replicated
+  ]);
+  const plan = buildRecoveryPlan({ ...input(), heartbeatReplicas });
+  assert.equal(plan.completeness.under_replicated, [{ gpid: '3.1', replicas: 2, needs: 1, held_by_unused_nodes: [N(4), N(5)] }]);
 });
 
 test('a listed node with no report at all is unanswered with err null', () => {
