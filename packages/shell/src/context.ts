@@ -27,6 +27,8 @@ export type ShellContext = {
   appReadyPollMs: number;
   /** ... and give up after this many seconds. */
   appReadyMaxWaitSeconds: number;
+  /** While start_recovery runs, recover asks the meta every this many ms which nodes have answered. */
+  recoverPollMs: number;
   /** stdin is a terminal: progress lines (on stderr) are worth printing. */
   interactive: boolean;
 };

@@ -1,13 +1,32 @@
 // A fake meta server for shell tests: a real gRPC server in the test process whose state the test
 // sets. In recovery mode every RPC but start_recovery answers ERR_UNDER_RECOVERY (recall_app:
 // ERR_APP_NOT_EXIST, as Pegasus's meta does, pegasus-spec §1.4); start_recovery takes the next
-// scripted answer and, on ERR_OK, switches the fake to serving.
+// scripted answer and, on ERR_OK, switches the fake to serving. query_recovery_status answers what
+// the test's `recoveryStatus` gives (idle by default), so a test can grow `collected` while a
+// start_recovery waits for its `release`.
 
-import type { AppInfo, ErrorCode, NodeInfo, PartitionConfiguration, StartRecoveryRequest } from '../../proto/src/index.ts';
+import type {
+  AppInfo,
+  CollectedNode,
+  ErrorCode,
+  NodeInfo,
+  PartitionConfiguration,
+  QueryRecoveryStatusResponse,
+  RecoveryPlan,
+  StartRecoveryRequest,
+} from '../../proto/src/index.ts';
 import { MetaService } from '../../proto/src/index.ts';
 import { appInfo, partition, startTestServer, type TestServer } from '../../client/src/test_support.ts';
 
-export type RecoveryAnswer = { err: ErrorCode; hint_message: string; delayMs?: number };
+export type RecoveryAnswer = {
+  err: ErrorCode;
+  hint_message: string;
+  delayMs?: number;
+  /** Answer only once this settles: the test decides when the reply arrives. */
+  release?: Promise<unknown>;
+  collected?: CollectedNode[];
+  plan?: RecoveryPlan;
+};
 
 export type FakeMetaState = {
   mode: 'recovery' | 'serving';
@@ -19,7 +38,24 @@ export type FakeMetaState = {
   recoveryRequests: StartRecoveryRequest[];
   /** create_app adds the app; the next this many config queries show it without members. */
   notReadyQueries: number;
+  /** The answer to each query_recovery_status. */
+  recoveryStatus: () => Promise<QueryRecoveryStatusResponse>;
 };
+
+/** What a meta answers before any recovery attempt; tests spread their changes over it. */
+export const IDLE_RECOVERY_STATUS: QueryRecoveryStatusResponse = Object.freeze({
+  err: 'ERR_OK',
+  hint: '',
+  meta_mode: 'recovery',
+  running: false,
+  stage: 'idle',
+  mode: '',
+  started_at_ms: 0,
+  finished_at_ms: 0,
+  collected: [],
+  last_err: '',
+  last_hint_message: '',
+});
 
 export type FakeMeta = TestServer & { state: FakeMetaState };
 
@@ -35,6 +71,7 @@ export async function startFakeMeta(initial: Partial<FakeMetaState>): Promise<Fa
     recoveryAnswers: [],
     recoveryRequests: [],
     notReadyQueries: 0,
+    recoveryStatus: async () => IDLE_RECOVERY_STATUS,
     ...initial,
   };
   const guard = () => (state.mode === 'recovery' ? 'ERR_UNDER_RECOVERY' : 'ERR_OK') as ErrorCode;
@@ -71,9 +108,16 @@ export async function startFakeMeta(initial: Partial<FakeMetaState>): Promise<Fa
       if (state.mode === 'serving') return { err: 'ERR_SERVICE_ALREADY_RUNNING', hint_message: '' };
       const answer = state.recoveryAnswers.shift() ?? { err: 'ERR_OK', hint_message: '' };
       if (answer.delayMs) await _sleep(answer.delayMs);
+      await answer.release;
       if (answer.err === 'ERR_OK') state.mode = 'serving';
-      return { err: answer.err, hint_message: answer.hint_message };
+      return {
+        err: answer.err,
+        hint_message: answer.hint_message,
+        ...(answer.collected ? { collected: answer.collected } : {}),
+        ...(answer.plan ? { plan: answer.plan } : {}),
+      };
     },
+    query_recovery_status: () => state.recoveryStatus(),
   });
   return Object.assign(server, { state });
 }

@@ -32,6 +32,7 @@ export function createShellContext(metaServers: readonly string[], io: ShellIo, 
     lookupIpv4: systemLookupIpv4,
     appReadyPollMs: 2000,
     appReadyMaxWaitSeconds: 600,
+    recoverPollMs: 200,
     interactive,
   };
 }

@@ -3,7 +3,17 @@
 // seed step 5). Option checks and their messages follow Pegasus's order exactly.
 
 import { readFile, writeFile } from 'node:fs/promises';
-import type { ErrorCode, NodeAddress, RecoveryPlan } from '../../../proto/src/index.ts';
+import type { MetaReply } from '../../../client/src/index.ts';
+import type {
+  CollectedNode,
+  ErrorCode,
+  NodeAddress,
+  QueryRecoveryStatusResponse,
+  RecoveryPlan,
+  RecoveryStage,
+  StartRecoveryRequest,
+  StartRecoveryResponse,
+} from '../../../proto/src/index.ts';
 import { getopt, type OptionSpec, parseInt32 } from '../args.ts';
 import { type CommandStatus, printLines, type ShellContext } from '../context.ts';
 import { dropDuplicateNodes, type NodeListResult, parseNodeListFile, parseNodeListStr, resolveNodeEntries } from '../node_list.ts';
@@ -128,19 +138,15 @@ async function _recoverExtended(ctx: ShellContext, request: RecoverArgs, nodes: 
     return 'failed';
   }
   if (saved && !request.json) ctx.io.out(`Apply plan: ${saved.plan_id}`);
-  const progress = _startProgress(ctx);
-  const reply = await ctx.meta.call(
-    'start_recovery',
-    {
-      recovery_nodes: unique.nodes,
-      skip_bad_nodes: request.skipBadNodes,
-      skip_lost_partitions: request.skipLostPartitions,
-      mode: request.mode,
-      ...(saved ? { expected_plan_id: saved.plan_id, expected_fingerprints: saved.fingerprints } : {}),
-    },
-    request.waitSeconds * 1000,
-  );
-  progress.stop();
+  // The node lines lead the report on stdout, each printed as the node answers; with --json stdout
+  // carries one document and nothing else.
+  const reply = await _startRecovery(ctx, {
+    recovery_nodes: unique.nodes,
+    skip_bad_nodes: request.skipBadNodes,
+    skip_lost_partitions: request.skipLostPartitions,
+    mode: request.mode,
+    ...(saved ? { expected_plan_id: saved.plan_id, expected_fingerprints: saved.fingerprints } : {}),
+  }, request.waitSeconds * 1000, request.json ? undefined : (line) => ctx.io.out(line));
   const answer: RecoverAnswer = reply.ok ? { kind: 'answered', err: reply.res.err, hintMessage: reply.res.hint_message } : { kind: 'no_answer', err: reply.err, detail: reply.detail };
   const status = recoverStatus(answer);
   const res = reply.ok ? reply.res : undefined;
@@ -165,7 +171,7 @@ async function _recoverExtended(ctx: ShellContext, request: RecoverArgs, nodes: 
     }));
     return status;
   }
-  const lines: string[] = (res?.collected ?? []).map((c) => `node ${c.node}: ${c.err === 'ERR_OK' ? 'ok' : c.err} in ${c.latency_ms} ms`);
+  const lines: string[] = [];
   if (request.mode === 'plan' && res?.plan) {
     lines.push(...formatPlanLines(res.plan));
     if (request.output !== undefined) lines.push(`plan saved to ${request.output}; apply it with: recover --apply ${request.output}`);
@@ -264,13 +270,13 @@ async function _doRecovery(ctx: ShellContext, request: RecoverArgs, nodes: NodeA
   report.push(...recoverHeaderLines(request, unique.nodes));
   // Printed to stdout before the wait, as Pegasus does, so an operator sees what is being asked.
   if (request.output === undefined) printLines(ctx, report.splice(0));
-  const progress = _startProgress(ctx);
-  const reply = await ctx.meta.call(
-    'start_recovery',
+  // The node lines go to stderr: stdout (or the -o file) stays exactly the seed's block.
+  const reply = await _startRecovery(
+    ctx,
     { recovery_nodes: unique.nodes, skip_bad_nodes: request.skipBadNodes, skip_lost_partitions: request.skipLostPartitions },
     request.waitSeconds * 1000,
+    (line) => ctx.io.err(line),
   );
-  progress.stop();
   if (!reply.ok) {
     const answer = { kind: 'no_answer' as const, err: reply.err, detail: reply.detail };
     report.push(..._noAnswerLines(request, answer));
@@ -281,29 +287,114 @@ async function _doRecovery(ctx: ShellContext, request: RecoverArgs, nodes: NodeA
 }
 
 /**
- * Pegasus prints `Wait recovery for N seconds` every second without an answer. We print it only at
- * a terminal, and on stderr: in a script the report on stdout stays exactly the seed's block. At a
- * terminal we also ask the meta (query_recovery_status) how far it got and print each node as it
- * answers the collection.
+ * Send start_recovery and wait for its answer (the collection alone can take seconds), printing
+ * each node's line to `nodeLines` as it answers (undefined: none), and at a terminal Pegasus's
+ * waiting lines. Every node of the answer gets its line exactly once, before this returns.
  */
-function _startProgress(ctx: ShellContext): { stop: () => void } {
-  if (!ctx.interactive) return { stop: () => {} };
-  let seconds = 0;
-  const shown = new Set<string>();
+async function _startRecovery(
+  ctx: ShellContext,
+  req: StartRecoveryRequest,
+  timeoutMs: number,
+  nodeLines: ((line: string) => void) | undefined,
+): Promise<MetaReply<StartRecoveryResponse>> {
+  const nodes = nodeLines ? await _nodeProgress(ctx, nodeLines) : undefined;
+  const waiting = _waitLines(ctx, nodes);
+  let reply: MetaReply<StartRecoveryResponse> | undefined;
+  try {
+    reply = await ctx.meta.call('start_recovery', req, timeoutMs);
+    return reply;
+  } finally {
+    // No timer outlives the call: a script exits as soon as its last command is done.
+    waiting.stop();
+    nodes?.stop(reply?.ok ? reply.res.collected : undefined);
+  }
+}
+
+/** A node's line: how it answered the collection (as recover_status prints it, unindented). */
+function _nodeLine(c: CollectedNode): string {
+  return `node ${c.node}: ${c.err === 'ERR_OK' ? 'ok' : c.err} in ${c.latency_ms} ms`;
+}
+
+/** Deadline of one progress poll: a slow meta costs a skipped line, never a late report. */
+const STATUS_POLL_DEADLINE_MS = 500;
+
+type NodeProgress = {
+  /** Nodes whose line is printed. */
+  printed: Set<string>;
+  /** The stage of this attempt while it runs, as the last poll saw it. */
+  stage: RecoveryStage | undefined;
+  /** Stop polling (a poll still in flight prints nothing), then print the reply's nodes not printed yet. */
+  stop(collected?: readonly CollectedNode[]): void;
+};
+
+/**
+ * The live node lines: every recoverPollMs ask the meta (query_recovery_status) which nodes have
+ * answered this attempt, and print each new one through `sink`, in the order they answered. Call
+ * before sending start_recovery: the status it takes first is the previous attempt's, whose nodes
+ * must never be printed as this one's. A poll that fails is ignored: the reply completes the lines.
+ */
+async function _nodeProgress(ctx: ShellContext, sink: (line: string) => void): Promise<NodeProgress> {
+  let stopped = false;
   let polling = false;
-  const timer = setInterval(async () => {
-    ctx.io.err(`Wait recovery for ${seconds++} seconds`);
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const progress: NodeProgress = {
+    printed: new Set(),
+    stage: undefined,
+    stop: (collected = []) => {
+      stopped = true;
+      clearInterval(timer);
+      // The nodes that answered after the last poll. All are asked at once, so the one that took
+      // less time answered first (the reply lists them in node-list order).
+      const rest = collected.filter((c) => !progress.printed.has(c.node)).sort((a, b) => a.latency_ms - b.latency_ms);
+      for (const c of rest) print(c);
+    },
+  };
+  const print = (c: CollectedNode) => {
+    if (progress.printed.has(c.node)) return;
+    progress.printed.add(c.node);
+    sink(_nodeLine(c));
+  };
+  // The status carries no attempt id; the start time the meta gave the previous attempt tells
+  // which statuses still describe it. Without it (no answer) poll nothing: the reply has the lines.
+  const previous = await _recoveryStatus(ctx);
+  if (!previous) return progress;
+  timer = setInterval(async () => {
+    // One poll at a time: a meta slower than the interval gets a skipped tick, not a queue.
     if (polling) return;
     polling = true;
-    const status = await ctx.meta.call('query_recovery_status', {}, 900);
+    const status = await _recoveryStatus(ctx);
     polling = false;
-    if (!status.ok || status.res.err !== 'ERR_OK') return;
-    for (const c of status.res.collected) {
-      if (shown.has(c.node)) continue;
-      shown.add(c.node);
-      ctx.io.err(`  node ${c.node}: ${c.err === 'ERR_OK' ? 'ok' : c.err} in ${c.latency_ms} ms`);
-    }
-    if (status.res.running) ctx.io.err(`  stage: ${status.res.stage}`);
+    if (stopped || !status) return;
+    // Not ours yet: the previous attempt, ended, or still running (then ours is refused ERR_BUSY).
+    // Compared with the meta's own clock only; the shell's may differ.
+    if (status.started_at_ms === previous.started_at_ms && (!status.running || previous.running)) return;
+    progress.stage = status.running ? status.stage : undefined;
+    for (const c of status.collected) print(c);
+  }, ctx.recoverPollMs);
+  return progress;
+}
+
+/** The meta's recovery status, or undefined when it did not give one (unreachable, not leading, late). */
+async function _recoveryStatus(ctx: ShellContext): Promise<QueryRecoveryStatusResponse | undefined> {
+  try {
+    const reply = await ctx.meta.call('query_recovery_status', {}, STATUS_POLL_DEADLINE_MS);
+    return reply.ok && reply.res.err === 'ERR_OK' && Array.isArray(reply.res.collected) ? reply.res : undefined;
+  } catch {
+    return undefined; // progress only: a throw here must not become an unhandled rejection in a timer
+  }
+}
+
+/**
+ * Pegasus prints `Wait recovery for N seconds` every second without an answer. We print it only at
+ * a terminal, and on stderr: in a script the report on stdout stays exactly the seed's block. With
+ * node lines, the stage the attempt is at follows (constructing, writing: no node is answering).
+ */
+function _waitLines(ctx: ShellContext, nodes: NodeProgress | undefined): { stop: () => void } {
+  if (!ctx.interactive) return { stop: () => {} };
+  let seconds = 0;
+  const timer = setInterval(() => {
+    ctx.io.err(`Wait recovery for ${seconds++} seconds`);
+    if (nodes?.stage) ctx.io.err(`  stage: ${nodes.stage}`);
   }, 1000);
   return { stop: () => clearInterval(timer) };
 }
