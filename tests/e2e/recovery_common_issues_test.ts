@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { bench, eventually, foundCount, ok, replicaDirsOf, requireNoOnebox, ROOT, runSh, sed, shell, shellInBackground, writeNodeList } from '../support/onebox.ts';
+import { bench, clusterHealthy, eventually, foundCount, ok, replicaDirsOf, requireNoOnebox, ROOT, runSh, sed, shell, shellInBackground, writeNodeList } from '../support/onebox.ts';
 
 const N = 2000;
 /** N rows from 4 bench threads (disjoint keys), to keep the suite short. */
@@ -92,6 +92,19 @@ test('a replica server that cannot be reached: ERR_TRY_AGAIN, then --skip_bad_no
   }, 30_000, 500);
   assert.match(shell('nodes -d').out, /127\.0\.0\.1:34804\s+ALIVE\s+\d+\s+\d+\s+\d+\s+[1-9]\d*\n/);
   assert.ok(replicaDirsOf('1').some((d) => d.includes('/replica4/')), 'replica 4 keeps its replica dirs');
+  assert.is(countKeys(), N);
+  // The operator compared them and releases them: replica 4 removes them, the guardian may then
+  // use replica 4 again, and every key is still there.
+  const released = shell('quarantine --release 127.0.0.1:34804');
+  assert.is(released.code, 0, released.out);
+  assert.match(released.out, /replica\(s\) released: node 127\.0\.0\.1:34804 removes them at its next config sync/);
+  await eventually('replica 4 removed the released replicas', () => {
+    const r = shell('quarantine');
+    return { done: r.out.includes('no replica is in quarantine'), detail: r.out };
+  }, 30_000, 500);
+  assert.match(readFileSync(join(ROOT, 'onebox/replica4/server.log'), 'utf8'), /removed replica 1\.\d+ .*the meta listed it in replicas_to_remove/);
+  assert.is(shell('quarantine --release 127.0.0.1:34804').code, 2, 'nothing left to release: refused');
+  await eventually('the guardian heals every partition, replica 4 included', clusterHealthy, 90_000);
   assert.is(countKeys(), N);
 });
 

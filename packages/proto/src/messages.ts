@@ -50,6 +50,14 @@ export type ListNodesResponse = {
   quarantined?: QuarantinedReplica[];
 };
 
+/**
+ * Our extension (issue "Recovery an operator can trust", Fencing): let the replica server remove the
+ * quarantined replicas of `node` (only `gpid`'s, when given), once the operator has compared them
+ * with the serving replicas (shell `quarantine --release`).
+ */
+export type ReleaseQuarantineRequest = { node: NodeAddress; gpid?: string };
+export type ReleaseQuarantineResponse = { err: ErrorCode; hint: string; released: QuarantinedReplica[] };
+
 export type ClusterInfoRequest = Record<string, never>;
 export type ClusterInfoResponse = { err: ErrorCode; hint: string; keys: string[]; values: string[] };
 

@@ -25,6 +25,7 @@ export const MetaService = {
   recall_app: method<m.RecallAppRequest, m.RecallAppResponse>(META, 'recall_app'),
   query_configuration_by_index: method<m.QueryConfigRequest, m.QueryConfigResponse>(META, 'query_configuration_by_index'),
   list_nodes: method<m.ListNodesRequest, m.ListNodesResponse>(META, 'list_nodes'),
+  release_quarantine: method<m.ReleaseQuarantineRequest, m.ReleaseQuarantineResponse>(META, 'release_quarantine'),
   cluster_info: method<m.ClusterInfoRequest, m.ClusterInfoResponse>(META, 'cluster_info'),
   start_recovery: method<m.StartRecoveryRequest, m.StartRecoveryResponse>(META, 'start_recovery'),
   query_recovery_status: method<m.QueryRecoveryStatusRequest, m.QueryRecoveryStatusResponse>(META, 'query_recovery_status'),

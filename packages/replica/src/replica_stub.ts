@@ -190,7 +190,7 @@ export class ReplicaStub {
     }
     for (const pid of res.replicas_to_remove ?? []) {
       const r = this.get(pid);
-      if (r) await this.removeExpiredReplica(r);
+      if (r) await this.removeReplica(r);
     }
     for (const r of this.replicas.values()) {
       const serving = r.status === 'PS_PRIMARY' || r.status === 'PS_SECONDARY';
@@ -203,12 +203,14 @@ export class ReplicaStub {
   }
 
   /**
-   * A dropped table's retention has expired (the meta decides, from the drop time it stores): close
-   * the replica, rename its dir to `<dir>.<now_us>.gar` (ignored at load, so a restart cannot
-   * resurrect it), then delete it. Pegasus keeps `.gar` dirs another
-   * gc_disk_garbage_replica_interval_seconds; we delete at once.
+   * The meta listed the replica in replicas_to_remove: its dropped table's retention expired (the
+   * meta decides, from the drop time it stores), or the operator released it from quarantine after
+   * a partial recovery. Close it, rename its dir to `<dir>.<now_us>.gar` (ignored at load, so a
+   * restart cannot resurrect it), then delete it. A replica that serves or learns is never removed,
+   * whatever the meta says. Pegasus keeps `.gar` dirs another gc_disk_garbage_replica_interval_seconds;
+   * we delete at once.
    */
-  private async removeExpiredReplica(r: Replica): Promise<void> {
+  private async removeReplica(r: Replica): Promise<void> {
     if (r.status === 'PS_PRIMARY' || r.status === 'PS_SECONDARY' || r.learning) return;
     this.replicas.delete(r.gpid);
     await r.close();
@@ -216,7 +218,7 @@ export class ReplicaStub {
     try {
       await fs.rename(r.dir, garbage);
       await fs.rm(garbage, { recursive: true, force: true });
-      this.log(`${this.me}: removed replica ${r.gpid}: its dropped table's retention expired`);
+      this.log(`${this.me}: removed replica ${r.gpid} (ballot ${r.ballot}, last_committed_decree ${r.lastCommittedDecree}): the meta listed it in replicas_to_remove`);
     } catch (e) {
       this.log(`${this.me}: cannot remove replica ${r.gpid} (${r.dir}): ${e instanceof Error ? e.message : String(e)}`);
     }

@@ -10,7 +10,7 @@ import { get } from './commands/get.ts';
 import { printHelp } from './commands/help.ts';
 import { ls } from './commands/ls.ts';
 import { nodes } from './commands/nodes.ts';
-import { quarantine } from './commands/quarantine.ts';
+import { quarantine, QUARANTINE_USAGE } from './commands/quarantine.ts';
 import { recall } from './commands/recall.ts';
 import { recover, RECOVER_USAGE } from './commands/recover.ts';
 import { recoverStatus } from './commands/recover_status.ts';
@@ -42,7 +42,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'del', help: 'delete a key', usage: '<hash_key> <sort_key>', handler: del },
   { name: 'verify', help: 'check that every partition has all its replicas, that they hold the same rows, and that it serves reads', usage: '[-a|--app_name name] [-j|--json]', handler: verify },
   { name: 'recover', help: 'control the meta to recover the system from given nodes', usage: RECOVER_USAGE, handler: recover },
-  { name: 'quarantine', help: 'list the replicas kept in quarantine after a partial recovery', usage: '', handler: quarantine },
+  { name: 'quarantine', help: 'list the replicas kept in quarantine after a partial recovery, or release some for removal', usage: QUARANTINE_USAGE, handler: quarantine },
   { name: 'recover_status', help: 'whether a recovery is running, its stage, and how the last one ended', usage: '[-j|--json]', handler: recoverStatus },
   { name: EXIT_COMMAND, aliases: ['quit'], help: 'exit shell', usage: '', handler: async () => 'ok' },
 ];

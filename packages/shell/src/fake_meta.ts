@@ -11,7 +11,9 @@ import type {
   ErrorCode,
   NodeInfo,
   PartitionConfiguration,
+  QuarantinedReplica,
   QueryRecoveryStatusResponse,
+  ReleaseQuarantineRequest,
   RecoveryPlan,
   StartRecoveryRequest,
 } from '../../proto/src/index.ts';
@@ -40,6 +42,9 @@ export type FakeMetaState = {
   notReadyQueries: number;
   /** The answer to each query_recovery_status. */
   recoveryStatus: () => Promise<QueryRecoveryStatusResponse>;
+  /** list_nodes' quarantined replicas; release_quarantine takes the matching ones out. */
+  quarantined: QuarantinedReplica[];
+  releaseRequests: ReleaseQuarantineRequest[];
 };
 
 /** What a meta answers before any recovery attempt; tests spread their changes over it. */
@@ -72,12 +77,22 @@ export async function startFakeMeta(initial: Partial<FakeMetaState>): Promise<Fa
     recoveryRequests: [],
     notReadyQueries: 0,
     recoveryStatus: async () => IDLE_RECOVERY_STATUS,
+    quarantined: [],
+    releaseRequests: [],
     ...initial,
   };
   const guard = () => (state.mode === 'recovery' ? 'ERR_UNDER_RECOVERY' : 'ERR_OK') as ErrorCode;
   const server = await startTestServer(MetaService, {
     list_apps: async () => ({ err: guard(), hint: '', infos: guard() === 'ERR_OK' ? state.apps : [] }),
-    list_nodes: async () => ({ err: guard(), hint: '', infos: guard() === 'ERR_OK' ? state.nodes : [] }),
+    list_nodes: async () => ({ err: guard(), hint: '', infos: guard() === 'ERR_OK' ? state.nodes : [], ...(state.quarantined.length > 0 ? { quarantined: state.quarantined } : {}) }),
+    release_quarantine: async (req) => {
+      state.releaseRequests.push(req);
+      if (guard() !== 'ERR_OK') return { err: guard(), hint: '', released: [] };
+      const released = state.quarantined.filter((q) => q.node === req.node && (req.gpid === undefined || q.gpid === req.gpid));
+      if (released.length === 0) return { err: 'ERR_OBJECT_NOT_FOUND', hint: `no replica of node(${req.node}) is in quarantine`, released };
+      state.quarantined = state.quarantined.filter((q) => !released.includes(q));
+      return { err: 'ERR_OK', hint: '', released };
+    },
     cluster_info: async () => {
       const ok = guard() === 'ERR_OK';
       return { err: guard(), hint: '', keys: ok ? state.clusterInfo.map((kv) => kv[0]) : [], values: ok ? state.clusterInfo.map((kv) => kv[1]) : [] };

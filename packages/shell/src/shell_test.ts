@@ -37,6 +37,27 @@ async function withMeta(state: Partial<FakeMetaState>, body: (meta: FakeMeta, sh
   }
 }
 
+// Rule: `quarantine` lists, `--release NODE [--gpid G]` asks the meta to let the node remove those
+// replicas; nothing matching is a refusal (exit 2), --gpid alone is a usage error.
+test('quarantine: list, release a node or one gpid, refuse what is not quarantined', async () => {
+  const q = (gpid: string) => ({ node: '127.0.0.1:34804', gpid, ballot: 3, last_committed_decree: 40, last_prepared_decree: 41, served_at_ballot: 5 });
+  await withMeta({ quarantined: [q('1.0'), q('1.1')] }, async (meta, { ctx, out, err }) => {
+    assert.is(await runLines(ctx, ['quarantine']), 0);
+    assert.match(out.join('\n'), /^127\.0\.0\.1:34804\s+1\.0\s+3\s+40\s+41\s+5$/m);
+    assert.match(out.join('\n'), '2 replica(s) in quarantine');
+    out.length = 0;
+    assert.is(await runLines(ctx, ['quarantine --release 127.0.0.1:34804 --gpid 1.1']), 0);
+    assert.equal(meta.state.releaseRequests, [{ node: '127.0.0.1:34804', gpid: '1.1' }]);
+    assert.match(out.join('\n'), /^127\.0\.0\.1:34804\s+1\.1\s+3/m);
+    assert.match(out.join('\n'), '1 replica(s) released: node 127.0.0.1:34804 removes them at its next config sync');
+    out.length = 0;
+    assert.is(await runLines(ctx, ['quarantine --release 127.0.0.1:34804 --gpid 1.1']), 2);
+    assert.match(out.join('\n'), 'release quarantine failed, error=ERR_OBJECT_NOT_FOUND');
+    assert.is(await runLines(ctx, ['quarantine --gpid 1.0']), 1);
+    assert.match(err.join('\n'), '--gpid needs --release NODE');
+  });
+});
+
 test('create waits for every partition, printing Pegasus lines', async () => {
   const nodes = ['127.0.0.1:34801', '127.0.0.1:34802', '127.0.0.1:34803'].map((node) => ({ node, status: 'ALIVE' as const }));
   await withMeta({ nodes, notReadyQueries: 2 }, async (meta, { ctx, out }) => {

@@ -1,5 +1,5 @@
 // Admin and client RPCs of the meta server: list/create/drop/recall tables, partition
-// configurations for clients, nodes and cluster_info. Each passes the shared guard first, so under
+// configurations for clients, nodes (and releasing quarantined replicas) and cluster_info. Each passes the shared guard first, so under
 // recovery every one answers ERR_UNDER_RECOVERY (pegasus-spec §1.4).
 
 import type {
@@ -18,10 +18,13 @@ import type {
   QueryConfigResponse,
   RecallAppRequest,
   RecallAppResponse,
+  ReleaseQuarantineRequest,
+  ReleaseQuarantineResponse,
   UnaryHandlers,
 } from '../../../proto/src/index.ts';
-import { describeRecovery, isValidAppName } from '../../../proto/src/index.ts';
+import { describeRecovery, isValidAppName, parseGpid, parseNodeAddress } from '../../../proto/src/index.ts';
 import type { MetaServiceCore } from './meta_service.ts';
+import { recordRelease, selectForRelease } from './quarantine.ts';
 
 
 export function ddlHandlers(core: MetaServiceCore): UnaryHandlers<MetaServiceDefinition> {
@@ -51,6 +54,23 @@ export function ddlHandlers(core: MetaServiceCore): UnaryHandlers<MetaServiceDef
       const infos = core.knownNodes().map((node) => ({ node, status: core.state.nodes.get(node)!.alive ? 'ALIVE' as const : 'UNALIVE' as const }));
       const quarantined = core.quarantinedReplicas();
       return { err: 'ERR_OK', hint: '', infos: infos.filter((n) => req.status === 'all' || n.status === req.status), ...(quarantined.length > 0 ? { quarantined } : {}) };
+    },
+    release_quarantine: async (req: ReleaseQuarantineRequest): Promise<ReleaseQuarantineResponse> => {
+      const refused = core.guard();
+      if (refused) return { ...refused, released: [] };
+      const node = typeof req.node === 'string' ? parseNodeAddress(req.node) : undefined;
+      if (!node) return { err: 'ERR_INVALID_PARAMETERS', hint: `node(${String(req.node)}) is not a host:port address such as 127.0.0.1:34804`, released: [] };
+      if (req.gpid !== undefined && (typeof req.gpid !== 'string' || !parseGpid(req.gpid))) {
+        return { err: 'ERR_INVALID_PARAMETERS', hint: `gpid(${String(req.gpid)}) is not app_id.partition_index such as 1.0`, released: [] };
+      }
+      const selected = selectForRelease(core.quarantinedReplicas(), node, req.gpid);
+      if (selected.length === 0) {
+        const what = req.gpid === undefined ? 'no replica' : `no replica of ${req.gpid}`;
+        return { err: 'ERR_OBJECT_NOT_FOUND', hint: `${what} of node(${node}) is in quarantine; see the shell command quarantine`, released: [] };
+      }
+      recordRelease(core.releasedQuarantine, selected);
+      core.log(`operator released ${selected.length} quarantined replica(s) of node(${node}): ${selected.map((q) => `${q.gpid}@${q.ballot}`).join(' ')}; the node removes them at its next config sync`);
+      return { err: 'ERR_OK', hint: '', released: selected };
     },
     cluster_info: async (): Promise<ClusterInfoResponse> => {
       const refused = core.guard();

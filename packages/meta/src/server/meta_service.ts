@@ -7,6 +7,7 @@ import type {
   ConfigSyncRequest,
   ConfigSyncResponse,
   ErrorCode,
+  Gpid,
   MetaServiceDefinition,
   NodeAddress,
   QuarantinedReplica,
@@ -15,14 +16,14 @@ import type {
   UpdatePartitionConfigurationRequest,
   UpdatePartitionConfigurationResponse,
 } from '../../../proto/src/index.ts';
-import { gpidToString } from '../../../proto/src/index.ts';
+import { gpidToString, parseGpid } from '../../../proto/src/index.ts';
 import type { MetaConfig } from '../config.ts';
 import { decidePartition } from '../guardian/partition_guardian.ts';
 import { appsRoot, loadTables } from '../state_store/app_storage.ts';
 import { readRecoveryAudit } from '../state_store/recovery_audit_storage.ts';
 import type { LeaderLock, MetaStateStore } from '../state_store/state_store.ts';
 import { answerConfigSync } from './config_sync.ts';
-import { findQuarantinedReplicas, quarantinedHolders } from './quarantine.ts';
+import { findQuarantinedReplicas, quarantinedHolders, type ReleasedQuarantine, releasedToRemove } from './quarantine.ts';
 import { ddlHandlers } from './ddl_handlers.ts';
 import { MetaState } from './meta_state.ts';
 import { recoveryHandlers } from './recovery_handler.ts';
@@ -60,6 +61,8 @@ export class MetaServiceCore {
   private timer: ReturnType<typeof setInterval> | undefined;
   private lastWaitReason = new Map<string, string>();
   private lastInconsistencyLogMs = 0;
+  /** Quarantined replicas the operator released (shell `quarantine --release`); memory only, see quarantine.ts. */
+  readonly releasedQuarantine: ReleasedQuarantine = new Map();
   private servingSinceMs = 0;
 
   constructor(options: MetaServiceOptions) {
@@ -195,8 +198,20 @@ export class MetaServiceCore {
         this.log(`ERROR: ${hint}`);
       }
     }
+    this.maybeRemoveReleased(req.node, answer.replicas_to_remove!);
     const { unknown: _unknown, ...rest } = answer;
     return { err: 'ERR_OK', hint: '', ...rest };
+  }
+
+  /** Add `node`'s released quarantined replicas (still as released) to its replicas_to_remove. */
+  private maybeRemoveReleased(node: NodeAddress, toRemove: Gpid[]): void {
+    if (!this.releasedQuarantine.has(node)) return;
+    for (const gpid of releasedToRemove(this.releasedQuarantine, node, this.quarantinedReplicas())) {
+      const pid = parseGpid(gpid);
+      if (!pid || toRemove.some((p) => p.app_id === pid.app_id && p.partition_index === pid.partition_index)) continue;
+      toRemove.push(pid);
+      this.log(`quarantined replica(${gpid}) on node(${node}) released by the operator: asking the node to remove it`);
+    }
   }
 
   private async onUpdatePartitionConfiguration(req: UpdatePartitionConfigurationRequest): Promise<UpdatePartitionConfigurationResponse> {

@@ -9,8 +9,13 @@
 //
 // Deliberately conservative: every such replica on a node outside the recovery is quarantined, also
 // one the node learned after the recovery and lost again; the cost is only that the guardian picks
-// another node for that partition. The operator reviews the list (shell `quarantine`) and removes
-// what is not needed by hand.
+// another node for that partition. The operator reviews the list (shell `quarantine`) and releases
+// what is not needed (`quarantine --release NODE [--gpid G]`): the meta then lists those replicas
+// in that node's replicas_to_remove, and the replica server removes them (.gar rename first).
+//
+// A release names exact replicas (node, gpid, ballot) and is kept in the meta's memory only: a
+// replica that changed since (another ballot) or a meta that restarted before the node synced
+// keeps it in quarantine, which is the safe side; the operator releases again.
 
 import type { AppInfo, NodeAddress, PartitionConfiguration, QuarantinedReplica, ReplicaInfo } from '../../../proto/src/index.ts';
 import { gpidToString } from '../../../proto/src/index.ts';
@@ -56,5 +61,47 @@ export function quarantinedHolders(list: readonly QuarantinedReplica[]): Map<str
     if (!set) out.set(q.gpid, (set = new Set()));
     set.add(q.node);
   }
+  return out;
+}
+
+/** Released replicas not yet removed: node -> gpid -> the ballot the operator saw. */
+export type ReleasedQuarantine = Map<NodeAddress, Map<string, number>>;
+
+/** The quarantined replicas a release request names: all of `node`'s, or its one of `gpid`. */
+export function selectForRelease(list: readonly QuarantinedReplica[], node: NodeAddress, gpid?: string): QuarantinedReplica[] {
+  return list.filter((q) => q.node === node && (gpid === undefined || q.gpid === gpid));
+}
+
+/** Remember `selected` as released (mutates `released`: the meta's own record). */
+export function recordRelease(released: ReleasedQuarantine, selected: readonly QuarantinedReplica[]): void {
+  for (const q of selected) {
+    let byGpid = released.get(q.node);
+    if (!byGpid) released.set(q.node, (byGpid = new Map()));
+    byGpid.set(q.gpid, q.ballot);
+  }
+}
+
+/**
+ * What to put in `node`'s replicas_to_remove: its released replicas that are still quarantined at
+ * the ballot the operator released. Entries that no longer match (removed, changed, or back in the
+ * partition) are forgotten, so a release never applies to a replica the operator did not see.
+ * Mutates `released`.
+ *
+ * | released (gpid, ballot) | quarantined now          | result                          |
+ * |-------------------------|--------------------------|---------------------------------|
+ * | (1.0, 3)                | (1.0, 3)                 | remove 1.0; keep the release    |
+ * | (1.0, 3)                | (1.0, 4)                 | nothing; release forgotten      |
+ * | (1.0, 3)                | not quarantined (gone)   | nothing; release forgotten      |
+ */
+export function releasedToRemove(released: ReleasedQuarantine, node: NodeAddress, quarantinedNow: readonly QuarantinedReplica[]): string[] {
+  const byGpid = released.get(node);
+  if (!byGpid) return [];
+  const now = new Map(quarantinedNow.filter((q) => q.node === node).map((q) => [q.gpid, q.ballot]));
+  const out: string[] = [];
+  for (const [gpid, ballot] of byGpid) {
+    if (now.get(gpid) === ballot) out.push(gpid);
+    else byGpid.delete(gpid);
+  }
+  if (byGpid.size === 0) released.delete(node);
   return out;
 }

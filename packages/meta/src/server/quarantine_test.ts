@@ -1,11 +1,12 @@
 // Goal: after a partial recovery, replicas on nodes the recovery did not hear from are quarantined
 // exactly when they are of a served partition they are not members of, at or below its ballot; no
-// recovery record means no quarantine. Method: table tests over hand-made metadata.
+// recovery record means no quarantine; a release removes exactly the replicas the operator saw.
+// Method: table tests over hand-made metadata.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { AppInfo, PartitionConfiguration, ReplicaInfo } from '../../../proto/src/index.ts';
-import { findQuarantinedReplicas, quarantinedHolders } from './quarantine.ts';
+import { findQuarantinedReplicas, quarantinedHolders, recordRelease, type ReleasedQuarantine, releasedToRemove, selectForRelease } from './quarantine.ts';
 
 const A = '127.0.0.1:34801', B = '127.0.0.1:34802', C = '127.0.0.1:34803', D = '127.0.0.1:34804';
 
@@ -41,6 +42,29 @@ test('a node that answered the recovery and is no member: not quarantined (the c
 
 test('no recovery record: nothing is quarantined', () => {
   assert.equal(findQuarantinedReplicas({ apps, partitions, recoveredFrom: undefined, nodeReplicas: new Map([[D, replicasOf(rep(1, 0, 5))]]) }), []);
+});
+
+const q = (node: string, gpid: string, ballot: number) => ({ node, gpid, ballot, last_committed_decree: 10, last_prepared_decree: 11, served_at_ballot: 7 });
+
+test('release: a node, or one gpid of it, selects exactly those quarantined replicas', () => {
+  const list = [q(D, '1.0', 5), q(D, '1.1', 5), q(C, '1.0', 4)];
+  assert.equal(selectForRelease(list, D).map((x) => x.gpid), ['1.0', '1.1']);
+  assert.equal(selectForRelease(list, D, '1.1').map((x) => x.gpid), ['1.1']);
+  assert.equal(selectForRelease(list, D, '2.0'), []);
+  assert.equal(selectForRelease(list, A), []);
+});
+
+// Rule: a released replica is removed only while it is still quarantined at the released ballot;
+// any other state forgets the release (see the table in quarantine.ts).
+test('release: removed while unchanged; forgotten once it changed, left quarantine or is gone', () => {
+  const released: ReleasedQuarantine = new Map();
+  recordRelease(released, [q(D, '1.0', 5), q(D, '1.1', 5), q(D, '1.2', 5)]);
+  const now = [q(D, '1.0', 5), q(D, '1.1', 6), q(C, '1.2', 5)]; // 1.1 changed; D's 1.2 is gone (C's is not D's)
+  assert.equal(releasedToRemove(released, D, now), ['1.0']);
+  assert.equal([...released.get(D)!.keys()], ['1.0']);
+  assert.equal(releasedToRemove(released, C, now), [], 'nothing released on C');
+  assert.equal(releasedToRemove(released, D, []), []);
+  assert.is(released.has(D), false, 'all forgotten once removed');
 });
 
 test.run();
