@@ -57,6 +57,13 @@ export const COMPARED_APP_FIELDS = [
 export const DROP_HOLDER_PREFIX = '__drop_holder__';
 
 /**
+ * The most partitions one app may have. Recovery builds every partition of every app it finds, so
+ * a corrupt `.app-info` with a huge partition_count would otherwise stall the meta or exhaust its
+ * memory; real tables have at most a few thousand (Pegasus doubles a count per partition split).
+ */
+export const MAX_PARTITION_COUNT = 1 << 20;
+
+/**
  * Pegasus CHECKs `app_id > 0` and, later, `max_replica_count > 0`, and aborts. Replies come from
  * the network, so we answer with an error that names the node instead. A partition_count below 1
  * would build a table with no partitions, which nothing downstream expects.
@@ -65,6 +72,7 @@ function _invalidAppInfoLine(node: NodeAddress, info: AppInfo): string[] {
   const problems: string[] = [];
   if (!_isPositiveInteger(info.app_id)) problems.push('app_id must be a positive integer');
   if (!_isPositiveInteger(info.partition_count)) problems.push(`partition_count(${info.partition_count}) must be a positive integer`);
+  else if (info.partition_count > MAX_PARTITION_COUNT) problems.push(`partition_count(${info.partition_count}) is above ${MAX_PARTITION_COUNT}`);
   if (!_isPositiveInteger(info.max_replica_count)) problems.push(`max_replica_count(${info.max_replica_count}) must be a positive integer`);
   if (problems.length === 0) return [];
   return [

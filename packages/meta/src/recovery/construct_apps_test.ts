@@ -127,6 +127,12 @@ const FAIL_ROWS: { name: string; reports: AppsReport[]; outcome: string; hints: 
     outcome: 'invalid_app_info',
     hints: ["ERROR: node(n1) reports an invalid info for app(1): partition_count(0) must be a positive integer, max_replica_count(0) must be a positive integer; check the .app-info files of that node's replicas, then retry"],
   },
+  {
+    name: 'a partition_count no table has (a corrupt .app-info must not stall the meta)',
+    reports: [on('n1', app(1, 'a', 2 ** 30))],
+    outcome: 'invalid_app_info',
+    hints: ["ERROR: node(n1) reports an invalid info for app(1): partition_count(1073741824) is above 1048576; check the .app-info files of that node's replicas, then retry"],
+  },
 ];
 
 for (const row of FAIL_ROWS) {
