@@ -65,7 +65,7 @@ export function constructPartitions(
     for (let pidx = 0; pidx < app.partition_count; pidx++) {
       const pid = { app_id: app.app_id, partition_index: pidx };
       const gpid = `${app.app_id}.${pidx}`;
-      const list = collected.byGpid.get(gpid) ?? [];
+      const list = collected.slotsById.get(app.app_id)?.slots[pidx] ?? [];
       candidates.set(gpid, list);
       if (app.status !== 'AS_AVAILABLE') {
         // Pegasus: "ignore constructing partitions for dropping app": the partitions stay empty
@@ -85,7 +85,8 @@ export function constructPartitions(
 }
 
 type _Collected = {
-  byGpid: Map<string, Candidate[]>;
+  /** Per reported app id, per partition index, its candidates (worst first, capped); holes: none. */
+  slotsById: Map<number, { app: AppInfo; slots: (Candidate[] | undefined)[] }>;
   unknownAppLines: string[];
   /** Per app id, the WARNING lines for replicas with a partition index out of range. */
   outOfRangeLines: Map<number, string[]>;
@@ -146,16 +147,14 @@ function _collectCandidates(
       else slots[pidx] = [candidate];
     }
   }
-  const byGpid = new Map<string, Candidate[]>();
-  for (const [appId, { app, slots }] of slotsById) {
+  for (const { app, slots } of slotsById.values()) {
     const cap = app.max_replica_count + maxReservedDroppedReplicas;
     for (let pidx = 0; pidx < slots.length; pidx++) {
       const slot = slots[pidx];
-      if (!slot) continue;
-      byGpid.set(`${appId}.${pidx}`, slot.length > cap ? slot.slice(slot.length - cap) : slot);
+      if (slot && slot.length > cap) slots[pidx] = slot.slice(slot.length - cap);
     }
   }
-  return { byGpid, unknownAppLines: _unknownAppLines(unknown), outOfRangeLines: _groupOutOfRange(outOfRange) };
+  return { slotsById, unknownAppLines: _unknownAppLines(unknown), outOfRangeLines: _groupOutOfRange(outOfRange) };
 }
 
 /**
@@ -164,11 +163,20 @@ function _collectCandidates(
  * beats a sort per partition (a large cluster has ~10^4 partitions; bench/recovery_bench.ts).
  */
 function _insertCandidate(slot: Candidate[], candidate: Candidate): void {
-  const same = slot.findIndex((c) => c.node === candidate.node);
-  if (same >= 0) slot.splice(same, 1);
+  for (let i = 0; i < slot.length; i++) {
+    if (slot[i].node === candidate.node) {
+      slot.splice(i, 1);
+      break;
+    }
+  }
+  // Insertion sort step: shift the better ones up, put the new one below them.
   let at = slot.length;
-  while (at > 0 && compareReplicaCandidates(slot[at - 1], candidate) > 0) at--;
-  slot.splice(at, 0, candidate);
+  slot.push(candidate);
+  while (at > 0 && compareReplicaCandidates(slot[at - 1], candidate) > 0) {
+    slot[at] = slot[at - 1];
+    at--;
+  }
+  slot[at] = candidate;
 }
 
 type _Unknown = { appId: number; pidx: number; node: NodeAddress; gpid: string };
@@ -229,11 +237,12 @@ function _constructPartition(
     return { pc, line, lost: true };
   }
   const primary = candidates[candidates.length - 1];
-  const others = candidates.slice(0, -1);
   pc.primary = primary.node;
   pc.ballot = primary.ballot;
   pc.last_committed_decree = primary.last_committed_decree;
-  pc.last_drops = others.slice(Math.max(0, others.length - (app.max_replica_count - 1))).map((c) => c.node);
+  // The next best max_replica_count - 1, worst first (candidates[length-1] is the primary).
+  const drops = Math.max(0, Math.min(candidates.length - 1, app.max_replica_count - 1));
+  for (let i = candidates.length - 1 - drops; i < candidates.length - 1; i++) pc.last_drops.push(candidates[i].node);
   const collected = pc.last_drops.length + 1;
   if (collected < app.max_replica_count) {
     return { pc, line: `WARNING: partition(${gpid}) only collects ${collected}/${app.max_replica_count} of replicas, may lost data`, lost: false };
