@@ -78,6 +78,11 @@ export type StartRecoveryRequest = {
   /** apply: the reviewed plan's id and the answers it was built from (to name what changed). */
   expected_plan_id?: string;
   expected_fingerprints?: NodeFingerprint[];
+  /**
+   * Chosen by the caller (any text, e.g. random): query_recovery_status reports it while this
+   * attempt runs and after it ended, so a shell prints only its own attempt's progress.
+   */
+  attempt_token?: string;
 };
 export type StartRecoveryResponse = {
   err: ErrorCode;
@@ -108,6 +113,8 @@ export type QueryRecoveryStatusResponse = {
   mode: RecoveryMode | '';
   started_at_ms: number;
   finished_at_ms: number;
+  /** The attempt_token of the attempt described ('' when it gave none). */
+  attempt_token: string;
   /** Nodes that answered so far (running) or in the last attempt. */
   collected: CollectedNode[];
   /** The last attempt's answer, once it ended. */

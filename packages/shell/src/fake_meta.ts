@@ -57,6 +57,7 @@ export const IDLE_RECOVERY_STATUS: QueryRecoveryStatusResponse = Object.freeze({
   mode: '',
   started_at_ms: 0,
   finished_at_ms: 0,
+  attempt_token: '',
   collected: [],
   last_err: '',
   last_hint_message: '',

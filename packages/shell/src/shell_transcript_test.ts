@@ -141,7 +141,12 @@ async function runSession(session: Session, dir: string): Promise<{ text: string
     const commands = session.commands.map((c) => c.replaceAll('{dir}', dir));
     const { stdout, stderr, code } = await runShell(address, commands);
     const hide = (s: string) => s.replaceAll(address, '{meta}').replaceAll(dir, '{dir}');
-    return { text: renderSession(hide(stdout), hide(stderr), code), requests: meta?.state.recoveryRequests };
+    // Each start_recovery carries a fresh random attempt_token (progress lines): checked, then left out.
+    const requests = meta?.state.recoveryRequests.map(({ attempt_token, ...rest }) => {
+      assert.type(attempt_token, 'string', `${session.name}: start_recovery carries an attempt_token`);
+      return rest;
+    });
+    return { text: renderSession(hide(stdout), hide(stderr), code), requests };
   } finally {
     await meta?.stop();
   }

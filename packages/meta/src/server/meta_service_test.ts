@@ -134,8 +134,10 @@ test('recovery: a heartbeating node left out of the list is named, with the unde
   const { c, h } = await core(store, { recoverFromReplicaServer: true });
   await c.start();
   await h.config_sync({ node: '127.0.0.1:9', stored_replicas: [replica(1, 0, 3, 10), replica(1, 1, 3, 7)] });
-  const plan = await h.start_recovery({ recovery_nodes: [r1.node], skip_bad_nodes: false, skip_lost_partitions: false, mode: 'plan' });
+  const plan = await h.start_recovery({ recovery_nodes: [r1.node], skip_bad_nodes: false, skip_lost_partitions: false, mode: 'plan', attempt_token: 'shell-1' });
   assert.equal(plan.plan!.completeness.under_replicated.map((u) => [u.gpid, u.held_by_unused_nodes]), [['1.0', ['127.0.0.1:9']], ['1.1', ['127.0.0.1:9']]]);
+  const status = await h.query_recovery_status({});
+  assert.equal([status.attempt_token, status.mode, status.running], ['shell-1', 'plan', false], 'the status names the attempt it describes');
   const ok = await h.start_recovery({ recovery_nodes: [r1.node], skip_bad_nodes: false, skip_lost_partitions: false });
   assert.is(ok.err, 'ERR_OK');
   assert.match(ok.hint_message, 'WARNING: node(127.0.0.1:9) sends heartbeats to this meta server but is not in the recovery node list');

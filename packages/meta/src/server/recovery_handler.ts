@@ -41,13 +41,14 @@ type RecoveryStatus = {
   mode: RecoveryMode | '';
   startedAtMs: number;
   finishedAtMs: number;
+  attemptToken: string;
   collected: CollectedNode[];
   lastErr: StartRecoveryResponse['err'] | '';
   lastHintMessage: string;
 };
 
 export function recoveryHandlers(core: MetaServiceCore): UnaryHandlers<MetaServiceDefinition> {
-  const status: RecoveryStatus = { running: false, stage: 'idle', mode: '', startedAtMs: 0, finishedAtMs: 0, collected: [], lastErr: '', lastHintMessage: '' };
+  const status: RecoveryStatus = { running: false, stage: 'idle', mode: '', startedAtMs: 0, finishedAtMs: 0, attemptToken: '', collected: [], lastErr: '', lastHintMessage: '' };
   return {
     start_recovery: async (req: StartRecoveryRequest): Promise<StartRecoveryResponse> => {
       const mode: RecoveryMode = req.mode === 'plan' || req.mode === 'apply' ? req.mode : 'recover';
@@ -62,7 +63,8 @@ export function recoveryHandlers(core: MetaServiceCore): UnaryHandlers<MetaServi
         return { err: refused?.err ?? 'ERR_SERVICE_NOT_ACTIVE', hint_message: refused?.hint ?? '' };
       }
       if (status.running) return { err: 'ERR_BUSY', hint_message: `a recovery (${status.mode}) is already running, at stage ${status.stage}; see recover_status` };
-      Object.assign(status, { running: true, stage: 'collecting', mode, startedAtMs: core.nowMs(), finishedAtMs: 0, collected: [], lastErr: '', lastHintMessage: '' });
+      const attemptToken = typeof req.attempt_token === 'string' ? req.attempt_token.slice(0, 200) : '';
+      Object.assign(status, { running: true, stage: 'collecting', mode, startedAtMs: core.nowMs(), finishedAtMs: 0, attemptToken, collected: [], lastErr: '', lastHintMessage: '' });
       let res: StartRecoveryResponse | undefined;
       try {
         res = await recover(core, req, mode, status);
@@ -91,6 +93,7 @@ export function recoveryHandlers(core: MetaServiceCore): UnaryHandlers<MetaServi
         mode: status.mode,
         started_at_ms: status.startedAtMs,
         finished_at_ms: status.finishedAtMs,
+        attempt_token: status.attemptToken,
         collected: status.collected,
         last_err: status.lastErr,
         last_hint_message: status.lastHintMessage,
@@ -128,7 +131,7 @@ function unusedHolderLines(plan: { completeness: { under_replicated: { gpid: str
 }
 
 function emptyStatus(core: MetaServiceCore): QueryRecoveryStatusResponse {
-  return { err: 'ERR_OK', hint: '', meta_mode: core.mode, running: false, stage: 'idle', mode: '', started_at_ms: 0, finished_at_ms: 0, collected: [], last_err: '', last_hint_message: '' };
+  return { err: 'ERR_OK', hint: '', meta_mode: core.mode, running: false, stage: 'idle', mode: '', started_at_ms: 0, finished_at_ms: 0, attempt_token: '', collected: [], last_err: '', last_hint_message: '' };
 }
 
 /** The collect step's transport: both questions as gRPC calls to each node; `close` drops the channels. */

@@ -2,6 +2,7 @@
 // (pegasus-spec §5.1: Pegasus src/shell/commands/recovery.cpp + replication_ddl_client::do_recovery;
 // seed step 5). Option checks and their messages follow Pegasus's order exactly.
 
+import { randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { MetaReply } from '../../../client/src/index.ts';
 import type {
@@ -297,11 +298,15 @@ async function _startRecovery(
   timeoutMs: number,
   nodeLines: ((line: string) => void) | undefined,
 ): Promise<MetaReply<StartRecoveryResponse>> {
-  const nodes = nodeLines ? await _nodeProgress(ctx, nodeLines) : undefined;
+  // Our own mark on the attempt: the meta reports it in query_recovery_status, so another shell's
+  // attempt (which makes ours ERR_BUSY) is never shown as ours.
+  const token = randomUUID();
+  const request: StartRecoveryRequest = { ...req, attempt_token: token };
+  const nodes = nodeLines ? await _nodeProgress(ctx, nodeLines, token) : undefined;
   const waiting = _waitLines(ctx, nodes);
   let reply: MetaReply<StartRecoveryResponse> | undefined;
   try {
-    reply = await ctx.meta.call('start_recovery', req, timeoutMs);
+    reply = await ctx.meta.call('start_recovery', request, timeoutMs);
     return reply;
   } finally {
     // No timer outlives the call: a script exits as soon as its last command is done.
@@ -333,7 +338,7 @@ type NodeProgress = {
  * before sending start_recovery: the status it takes first is the previous attempt's, whose nodes
  * must never be printed as this one's. A poll that fails is ignored: the reply completes the lines.
  */
-async function _nodeProgress(ctx: ShellContext, sink: (line: string) => void): Promise<NodeProgress> {
+async function _nodeProgress(ctx: ShellContext, sink: (line: string) => void, token: string): Promise<NodeProgress> {
   let stopped = false;
   let polling = false;
   let timer: ReturnType<typeof setInterval> | undefined;
@@ -354,7 +359,8 @@ async function _nodeProgress(ctx: ShellContext, sink: (line: string) => void): P
     progress.printed.add(c.node);
     sink(_nodeLine(c));
   };
-  // The status carries no attempt id; the start time the meta gave the previous attempt tells
+  // A status with an attempt_token names its attempt: ours or not. One without (an older meta)
+  // is told apart by the start time the meta gave the previous attempt:
   // which statuses still describe it. Without it (no answer) poll nothing: the reply has the lines.
   const previous = await _recoveryStatus(ctx);
   if (!previous) return progress;
@@ -367,7 +373,9 @@ async function _nodeProgress(ctx: ShellContext, sink: (line: string) => void): P
     if (stopped || !status) return;
     // Not ours yet: the previous attempt, ended, or still running (then ours is refused ERR_BUSY).
     // Compared with the meta's own clock only; the shell's may differ.
-    if (status.started_at_ms === previous.started_at_ms && (!status.running || previous.running)) return;
+    if (status.attempt_token) {
+      if (status.attempt_token !== token) return;
+    } else if (status.started_at_ms === previous.started_at_ms && (!status.running || previous.running)) return;
     progress.stage = status.running ? status.stage : undefined;
     for (const c of status.collected) print(c);
   }, ctx.recoverPollMs);

@@ -188,6 +188,26 @@ test("an older attempt's nodes are never printed as this one's", async () => {
   }
 });
 
+test("another shell's attempt, started after ours asked for the status, is not ours: its token differs", async () => {
+  const held = heldAnswer({ err: 'ERR_BUSY', hint_message: 'a recovery (plan) is already running, at stage collecting; see recover_status' });
+  let status: QueryRecoveryStatusResponse = IDLE_RECOVERY_STATUS;
+  const meta = await startFakeMeta({ mode: 'recovery', recoveryAnswers: [held.answer], recoveryStatus: async () => status });
+  await withShell(meta, async ({ ctx, out }) => {
+    const command = runLines(ctx, [`recover -s ${NODES} --plan`]);
+    await until('start_recovery sent', () => meta.state.recoveryRequests.length === 1);
+    const ours = meta.state.recoveryRequests[0].attempt_token;
+    assert.type(ours, 'string');
+    status = { ...IDLE_RECOVERY_STATUS, running: true, stage: 'collecting', mode: 'plan', started_at_ms: 4000, attempt_token: 'theirs', collected: [ok(N3, 1)] };
+    await countPolls(meta, 3);
+    assert.equal(nodeLines(out), [], "the other shell's nodes");
+    status = { ...status, attempt_token: ours!, collected: [ok(N2, 5)] };
+    await until('a status with our token is shown', () => nodeLines(out).length === 1);
+    assert.equal(nodeLines(out), [NODE_LINES_IN_ANSWER_ORDER[0]]);
+    held.release();
+    assert.is(await command, 2, 'refused');
+  });
+});
+
 test('plain recover: stdout is the seed block byte for byte, the node lines go to stderr', async () => {
   const hint = 'WARNING: collect app and replica info from node(127.0.0.1:34804) failed with err(ERR_NETWORK_FAILURE), skip the bad node';
   const held = heldAnswer({ err: 'ERR_OK', hint_message: hint, collected: REPLY_COLLECTED });
