@@ -359,9 +359,9 @@ async function _nodeProgress(ctx: ShellContext, sink: (line: string) => void, to
     progress.printed.add(c.node);
     sink(_nodeLine(c));
   };
-  // A status with an attempt_token names its attempt: ours or not. One without (an older meta)
-  // is told apart by the start time the meta gave the previous attempt:
-  // which statuses still describe it. Without it (no answer) poll nothing: the reply has the lines.
+  // A status with an attempt_token names its attempt: ours (`token`) or not. One without (an older
+  // meta) is told apart by the start time the meta gave the previous attempt, taken here. No answer
+  // to this first query: poll nothing, the reply has the lines.
   const previous = await _recoveryStatus(ctx);
   if (!previous) return progress;
   timer = setInterval(async () => {
@@ -371,8 +371,8 @@ async function _nodeProgress(ctx: ShellContext, sink: (line: string) => void, to
     const status = await _recoveryStatus(ctx);
     polling = false;
     if (stopped || !status) return;
-    // Not ours yet: the previous attempt, ended, or still running (then ours is refused ERR_BUSY).
-    // Compared with the meta's own clock only; the shell's may differ.
+    // Not ours: another attempt's token; or, without tokens, the previous attempt, ended or still
+    // running (then ours is refused ERR_BUSY), compared with the meta's own clock only.
     if (status.attempt_token) {
       if (status.attempt_token !== token) return;
     } else if (status.started_at_ms === previous.started_at_ms && (!status.running || previous.running)) return;
