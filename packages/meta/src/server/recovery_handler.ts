@@ -103,12 +103,10 @@ export function recoveryHandlers(core: MetaServiceCore): UnaryHandlers<MetaServi
   };
 }
 
-/** Replica servers whose config sync (the beacon) arrived within the failure-detection grace period. */
-function heartbeatingNodes(core: MetaServiceCore): string[] {
-  return [...heartbeatReplicas(core).keys()].sort();
-}
-
-/** Per heartbeating replica server, the gpids its last config sync listed. */
+/**
+ * Per replica server whose config sync (the beacon) arrived within the failure-detection grace
+ * period, the gpids that sync listed.
+ */
 function heartbeatReplicas(core: MetaServiceCore): Map<string, string[]> {
   const since = core.nowMs() - core.config.fdGraceSeconds * 1000;
   return new Map([...core.state.nodes].filter(([, s]) => s.lastSeenMs >= since).map(([node, s]) => [node, [...s.replicas.keys()]]));
@@ -190,13 +188,14 @@ async function recover(core: MetaServiceCore, req: StartRecoveryRequest, mode: R
     nowSeconds: Math.floor(core.nowMs() / 1000),
     maxReservedDroppedReplicas: core.config.maxReservedDroppedReplicas,
   });
+  const beacons = heartbeatReplicas(core);
   const plan = buildRecoveryPlan({
     result,
     reports,
     options,
     nodeList: nodes,
-    heartbeatingNodes: heartbeatingNodes(core),
-    heartbeatReplicas: heartbeatReplicas(core),
+    heartbeatingNodes: [...beacons.keys()].sort(),
+    heartbeatReplicas: beacons,
     createdAtSeconds: Math.floor(core.nowMs() / 1000),
     fingerprints: sortFingerprints(fingerprints),
   });
