@@ -16,6 +16,7 @@ import {
   type QueryRecoveryStatusResponse,
   type RecoveryAudit,
   type RecoveryMode,
+  type RecoveryPlan,
   type RecoveryStage,
   RpcClient,
   ReplicaService,
@@ -117,7 +118,7 @@ function heartbeatReplicas(core: MetaServiceCore): Map<string, string[]> {
  * holds replicas of partitions recovered with fewer than max_replica_count replicas, though its
  * answer was not used, one line naming them. After the recovery those replicas stay quarantined.
  */
-function unusedHolderLines(plan: { completeness: { under_replicated: { gpid: string; held_by_unused_nodes: string[] }[] } }): string[] {
+function unusedHolderLines(plan: Pick<RecoveryPlan, 'completeness'>): string[] {
   const byNode = new Map<string, string[]>();
   for (const u of plan.completeness.under_replicated) {
     for (const node of u.held_by_unused_nodes) byNode.set(node, [...(byNode.get(node) ?? []), u.gpid]);
@@ -166,8 +167,9 @@ async function recover(core: MetaServiceCore, req: StartRecoveryRequest, mode: R
   const { query, close } = replicaQuery(core.config.address);
   let reports;
   // Each node is fingerprinted (and its digest hashed) as its answer arrives, while the others are
-  // still answering: on a real cluster the answers come in over time, so most of the plan id's
-  // cost hides in the collection (bench/recovery_bench.ts, issue: a plan costs at most 1.2x it).
+  // still answering: where answers come in over time, that part of the plan id's cost falls in the
+  // wait for the slower nodes (bench/recovery_bench.ts measures how much; a plan should cost at
+  // most 1.2x the collection).
   const fingerprints: NodeFingerprint[] = [];
   try {
     reports = await collectReplicaInfos(nodes, query, core.config.rpcTimeoutMs, (r) => {
