@@ -64,7 +64,7 @@ export function constructPartitions(
     const pcs: PartitionConfiguration[] = [];
     for (let pidx = 0; pidx < app.partition_count; pidx++) {
       const pid = { app_id: app.app_id, partition_index: pidx };
-      const gpid = `${app.app_id}.${pidx}`;
+      const gpid = gpidToString(pid);
       const list = collected.slotsById.get(app.app_id)?.slots[pidx] ?? [];
       candidates.set(gpid, list);
       if (app.status !== 'AS_AVAILABLE') {

@@ -1,6 +1,7 @@
 // Admin and client RPCs of the meta server: list/create/drop/recall tables, partition
-// configurations for clients, nodes (and releasing quarantined replicas) and cluster_info. Each passes the shared guard first, so under
-// recovery every one answers ERR_UNDER_RECOVERY (pegasus-spec §1.4).
+// configurations for clients, nodes (and releasing quarantined replicas) and cluster_info. Each
+// passes the shared guard first, so under recovery every one answers ERR_UNDER_RECOVERY
+// (pegasus-spec §1.4).
 
 import type {
   AppInfo,

@@ -43,13 +43,10 @@ export async function quarantine(ctx: ShellContext, args: string[]): Promise<Com
 
 async function _release(ctx: ShellContext, node: string, gpid: string | undefined): Promise<CommandStatus> {
   const reply = await ctx.meta.call('release_quarantine', { node, ...(gpid !== undefined ? { gpid } : {}) });
-  if (!reply.ok) {
+  if (!reply.ok || reply.res.err !== 'ERR_OK') {
     printLines(ctx, metaFailureLines('release quarantine failed', reply));
-    return 'failed';
-  }
-  if (reply.res.err !== 'ERR_OK') {
-    printLines(ctx, metaFailureLines('release quarantine failed', reply));
-    return 'refused';
+    // No answer: the outcome is unknown; an error answer: the meta released nothing.
+    return reply.ok ? 'refused' : 'failed';
   }
   printLines(ctx, _table('released_replicas', reply.res.released));
   ctx.io.out(`${reply.res.released.length} replica(s) released: node ${node} removes them at its next config sync (a replica that changed meanwhile stays in quarantine)`);

@@ -6,6 +6,7 @@
 
 import type { ErrorCode } from '../../../../proto/src/error_code.ts';
 import type { AppInfo, NodeAddress, PartitionConfiguration } from '../../../../proto/src/types.ts';
+import { gpidToString } from '../../../../proto/src/types.ts';
 import { type Candidate, compareNodes } from '../compare_replica_candidates.ts';
 import { RECOVERY_OUTCOMES, type RecoveryOptions, type RecoveryResult } from '../construct_recovery.ts';
 import type { NodeReport } from '../node_report.ts';
@@ -123,7 +124,7 @@ function _planTable(app: AppInfo, reportedName: string, result: RecoveryResult):
   };
   if (reportedName !== app.app_name) table.original_name = reportedName;
   for (let pidx = 0; pidx < app.partition_count; pidx++) {
-    const gpid = `${app.app_id}.${pidx}`; // gpidToString, inlined: this loop runs once per partition
+    const gpid = gpidToString({ app_id: app.app_id, partition_index: pidx });
     table.partitions.push(_planPartition(pidx, gpid, result.candidates.get(gpid) ?? [], pcs[pidx], app.max_replica_count));
   }
   return table;
