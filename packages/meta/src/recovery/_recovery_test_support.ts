@@ -2,6 +2,8 @@
 // infos as replica servers report them, and a seeded shuffle so a failing order can be replayed.
 
 import type { AppInfo, ReplicaInfo } from '../../../proto/src/types.ts';
+import type { Candidate } from './compare_replica_candidates.ts';
+import { candidatesOf, type RecoveryCandidates } from './construct_partitions.ts';
 
 /** An AVAILABLE pegasus app info; `more` overrides any field. */
 export const app = (id: number, name: string, partitions: number, more: Partial<AppInfo> = {}): AppInfo => ({
@@ -39,3 +41,13 @@ export function shuffle<T>(items: readonly T[], rand: () => number): T[] {
   }
   return out;
 }
+
+/** The candidates kept for `gpid` ("app.pidx"), worst first, as constructRecovery keeps them. */
+export const candidatesAt = (candidates: RecoveryCandidates, gpid: string): readonly Candidate[] => {
+  const [app_id, partition_index] = gpid.split('.').map(Number);
+  return candidatesOf(candidates, { app_id, partition_index });
+};
+
+/** Every partition that has a candidate list, as gpid text, app id then index order. */
+export const candidateGpids = (candidates: RecoveryCandidates): string[] =>
+  [...candidates].sort(([a], [b]) => a - b).flatMap(([appId, slots]) => slots.map((_, pidx) => `${appId}.${pidx}`));

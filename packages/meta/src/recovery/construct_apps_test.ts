@@ -8,7 +8,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { AppInfo } from '../../../proto/src/types.ts';
-import { type AppsReport, constructApps } from './construct_apps.ts';
+import { type AppsReport, COMPARED_APP_FIELDS, compatibleAppInfos, constructApps } from './construct_apps.ts';
 
 const NOW = 1_700_000_000;
 
@@ -173,6 +173,14 @@ test('a placeholder is exactly Pegasus\'s, expired now', () => {
     drop_second: 0,
   });
   assert.equal([...got.reportedAppIds], [2]);
+});
+
+test('compatibleAppInfos compares exactly COMPARED_APP_FIELDS', () => {
+  const base = app(2, 'temp', 8, { envs: { a: '1' } });
+  const changed: Record<string, unknown> = { status: 'AS_DROPPED', app_type: 'other', app_name: 'x', app_id: 3, partition_count: 4, is_stateful: false, max_replica_count: 2, expire_second: 9, create_second: 9, drop_second: 9 };
+  assert.equal(Object.keys(changed).sort(), [...COMPARED_APP_FIELDS].sort());
+  for (const [field, value] of Object.entries(changed)) assert.is(compatibleAppInfos(base, { ...base, [field]: value }), false, field);
+  assert.is(compatibleAppInfos(base, { ...base, envs: { a: '2' } }), true, 'envs are not compared');
 });
 
 test('the input is not mutated', () => {

@@ -30,17 +30,31 @@ export type ConstructPartitionsResult =
       /** Per app id (every app, ascending), its partitions in index order. */
       partitions: Map<number, PartitionConfiguration[]>;
       /**
-       * Per gpid ("app.pidx", every partition in `partitions`), the replicas kept for it, sorted
-       * by `compareReplicaCandidates`: worst first, best (the primary, if built) last; capped at
-       * `max_replica_count + maxReservedDroppedReplicas` like Pegasus's `cc.dropped` plus primary.
+       * Per app id (every app in `partitions`), per partition index, the replicas kept for that
+       * partition, sorted by `compareReplicaCandidates`: worst first, best (the primary, if built)
+       * last; capped at `max_replica_count + maxReservedDroppedReplicas` like Pegasus's
+       * `cc.dropped` plus primary. Read one with candidatesOf.
        */
-      candidates: Map<string, Candidate[]>;
+      candidates: RecoveryCandidates;
       /** Partition warnings and lost-partition lines, in app id then partition index order. */
       hintLines: string[];
       /** Partitions of available apps with no replica (ERROR lines unless skipped). */
       lostPartitionCount: number;
     }
   | { ok: false; outcome: 'unknown_app_in_replica'; hintLines: string[] };
+
+/**
+ * The replicas kept per partition: by app id, then partition index (no gpid text per partition: a
+ * large cluster has ~10^4 of them, bench/recovery_bench.ts). Never mutated once built.
+ */
+export type RecoveryCandidates = ReadonlyMap<number, readonly (readonly Candidate[])[]>;
+
+const _NO_CANDIDATES: readonly Candidate[] = Object.freeze([]);
+
+/** The candidates of one partition, worst first; none for a partition that was not built. */
+export function candidatesOf(candidates: RecoveryCandidates, pid: Gpid): readonly Candidate[] {
+  return candidates.get(pid.app_id)?.[pid.partition_index] ?? _NO_CANDIDATES;
+}
 
 /**
  * Build every app's partitions from the collected replicas. `apps` is constructApps's list (final
@@ -57,28 +71,29 @@ export function constructPartitions(
     return { ok: false, outcome: 'unknown_app_in_replica', hintLines: collected.unknownAppLines };
   }
   const partitions = new Map<number, PartitionConfiguration[]>();
-  const candidates = new Map<string, Candidate[]>();
+  const candidates = new Map<number, readonly Candidate[][]>();
   const hintLines: string[] = [];
   let lostPartitionCount = 0;
   for (const app of apps) {
     const pcs: PartitionConfiguration[] = [];
+    const slots = collected.slotsById.get(app.app_id)?.slots ?? [];
+    const kept: Candidate[][] = new Array(app.partition_count);
     for (let pidx = 0; pidx < app.partition_count; pidx++) {
       const pid = { app_id: app.app_id, partition_index: pidx };
-      const gpid = gpidToString(pid);
-      const list = collected.slotsById.get(app.app_id)?.slots[pidx] ?? [];
-      candidates.set(gpid, list);
+      const list = (kept[pidx] = slots[pidx] ?? []);
       if (app.status !== 'AS_AVAILABLE') {
         // Pegasus: "ignore constructing partitions for dropping app": the partitions stay empty
         // and no line is written, not even for lost partitions. The replicas are still kept.
         pcs.push(emptyPartitionConfiguration(pid, app.max_replica_count));
         continue;
       }
-      const built = _constructPartition(app, pid, gpid, list, options.skipLostPartitions);
+      const built = _constructPartition(app, pid, list, options.skipLostPartitions);
       pcs.push(built.pc);
       if (built.line) hintLines.push(built.line);
       if (built.lost) lostPartitionCount++;
     }
     partitions.set(app.app_id, pcs);
+    candidates.set(app.app_id, kept);
     hintLines.push(...(collected.outOfRangeLines.get(app.app_id) ?? []));
   }
   return { ok: true, partitions, candidates, hintLines, lostPartitionCount };
@@ -126,8 +141,11 @@ function _collectCandidates(
   const unknown: _Unknown[] = [];
   const outOfRange: { appId: number; pidx: number; node: NodeAddress; line: string }[] = [];
   for (const { node, replicas } of reports) {
+    // Replica servers list their replicas app by app: look the slots up once per run of one id.
+    let entryId: number | undefined;
+    let entry: { app: AppInfo; slots: (Candidate[] | undefined)[] } | undefined;
     for (const r of replicas) {
-      const entry = slotsById.get(r.pid.app_id);
+      if (r.pid.app_id !== entryId) entry = slotsById.get((entryId = r.pid.app_id));
       const pidx = r.pid.partition_index;
       if (!entry) {
         unknown.push({ appId: r.pid.app_id, pidx, node, gpid: gpidToString(r.pid) });
@@ -143,8 +161,7 @@ function _collectCandidates(
       }
       const candidate: Candidate = { node, ballot: r.ballot, last_committed_decree: r.last_committed_decree, last_prepared_decree: r.last_prepared_decree };
       const slot = slots[pidx];
-      if (slot) _insertCandidate(slot, candidate);
-      else slots[pidx] = [candidate];
+      slots[pidx] = slot ? _withCandidate(slot, candidate) : [candidate];
     }
   }
   for (const { app, slots } of slotsById.values()) {
@@ -158,25 +175,29 @@ function _collectCandidates(
 }
 
 /**
- * Put `candidate` into `slot`, kept sorted by compareReplicaCandidates (worst first). A node that
+ * `slot` with `candidate` put in, sorted by compareReplicaCandidates (worst first). A node that
  * reports one gpid twice keeps its last entry. A slot holds a handful of replicas, so an insertion
- * beats a sort per partition (a large cluster has ~10^4 partitions; bench/recovery_bench.ts).
+ * beats a sort per partition (a large cluster has ~10^4 partitions; bench/recovery_bench.ts). The
+ * result is a new array of exactly its length: a `push` would give each of those lists room for
+ * 17 entries, which the plan then keeps alive.
  */
-function _insertCandidate(slot: Candidate[], candidate: Candidate): void {
+function _withCandidate(slot: readonly Candidate[], candidate: Candidate): Candidate[] {
+  let replaced = -1;
+  for (let i = 0; i < slot.length; i++) if (slot[i].node === candidate.node) replaced = i;
+  const out = new Array<Candidate>(slot.length + (replaced >= 0 ? 0 : 1));
+  let at = 0;
+  let placed = false;
   for (let i = 0; i < slot.length; i++) {
-    if (slot[i].node === candidate.node) {
-      slot.splice(i, 1);
-      break;
+    if (i === replaced) continue;
+    // Below the first one that is better: the list stays worst first.
+    if (!placed && compareReplicaCandidates(slot[i], candidate) > 0) {
+      out[at++] = candidate;
+      placed = true;
     }
+    out[at++] = slot[i];
   }
-  // Insertion sort step: shift the better ones up, put the new one below them.
-  let at = slot.length;
-  slot.push(candidate);
-  while (at > 0 && compareReplicaCandidates(slot[at - 1], candidate) > 0) {
-    slot[at] = slot[at - 1];
-    at--;
-  }
-  slot[at] = candidate;
+  if (!placed) out[at] = candidate;
+  return out;
 }
 
 type _Unknown = { appId: number; pidx: number; node: NodeAddress; gpid: string };
@@ -225,12 +246,12 @@ function _compareNumbers(a: number, b: number): number {
 function _constructPartition(
   app: AppInfo,
   pid: Gpid,
-  gpid: string,
   candidates: readonly Candidate[],
   skipLostPartitions: boolean,
 ): { pc: PartitionConfiguration; line?: string; lost: boolean } {
   const pc = emptyPartitionConfiguration(pid, app.max_replica_count);
   if (candidates.length === 0) {
+    const gpid = gpidToString(pid);
     const line = skipLostPartitions
       ? `WARNING: partition(${gpid}) has no replica collected, force recover the lost partition to empty`
       : `ERROR: partition(${gpid}) has no replica collected, you can force recover it by set skip_lost_partitions option`;
@@ -242,10 +263,10 @@ function _constructPartition(
   pc.last_committed_decree = primary.last_committed_decree;
   // The next best max_replica_count - 1, worst first (candidates[length-1] is the primary).
   const drops = Math.max(0, Math.min(candidates.length - 1, app.max_replica_count - 1));
-  for (let i = candidates.length - 1 - drops; i < candidates.length - 1; i++) pc.last_drops.push(candidates[i].node);
+  pc.last_drops = candidates.slice(candidates.length - 1 - drops, candidates.length - 1).map((c) => c.node);
   const collected = pc.last_drops.length + 1;
   if (collected < app.max_replica_count) {
-    return { pc, line: `WARNING: partition(${gpid}) only collects ${collected}/${app.max_replica_count} of replicas, may lost data`, lost: false };
+    return { pc, line: `WARNING: partition(${gpidToString(pid)}) only collects ${collected}/${app.max_replica_count} of replicas, may lost data`, lost: false };
   }
   return { pc, lost: false };
 }

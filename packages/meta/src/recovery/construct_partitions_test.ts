@@ -12,6 +12,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { AppInfo, AppStatus, PartitionConfiguration, ReplicaInfo } from '../../../proto/src/types.ts';
 import { constructPartitions, type ReplicasReport } from './construct_partitions.ts';
+import { candidateGpids, candidatesAt } from './_recovery_test_support.ts';
 
 const app = (id: number, partitions: number, max = 3, status: AppStatus = 'AS_AVAILABLE'): AppInfo => ({
   status,
@@ -74,7 +75,7 @@ for (const [name, max, reserve, skipLost, partition, candidates, hint, reports] 
     assert.is(brief(pc), partition);
     assert.equal(pc.secondaries, []);
     assert.is(pc.max_replica_count, max);
-    assert.is((got.candidates.get('1.0') ?? []).map((c) => c.node).join(' '), candidates);
+    assert.is(candidatesAt(got.candidates, '1.0').map((c) => c.node).join(' '), candidates);
     assert.equal(got.hintLines, hint ? [hint] : []);
     assert.is(got.lostPartitionCount, reports.length === 0 ? 1 : 0);
   });
@@ -85,7 +86,7 @@ const OPTS = { skipLostPartitions: false, maxReservedDroppedReplicas: 1 };
 test('candidates keep all four numbers', () => {
   const got = constructPartitions([app(1, 1)], new Set([1]), [r10('n1', 5, 100, 101)], OPTS);
   assert.ok(got.ok);
-  if (got.ok) assert.equal(got.candidates.get('1.0'), [{ node: 'n1', ballot: 5, last_committed_decree: 100, last_prepared_decree: 101 }]);
+  if (got.ok) assert.equal(candidatesAt(got.candidates, '1.0'), [{ node: 'n1', ballot: 5, last_committed_decree: 100, last_prepared_decree: 101 }]);
 });
 
 test('hint lines come in app id, then partition order, out-of-range lines after their app', () => {
@@ -107,7 +108,7 @@ test('hint lines come in app id, then partition order, out-of-range lines after 
     'WARNING: partition(2.1) only collects 2/3 of replicas, may lost data',
   ]);
   assert.is(got.lostPartitionCount, 1);
-  assert.equal([...got.candidates.keys()], ['1.0', '1.1', '1.2', '2.0', '2.1']);
+  assert.equal(candidateGpids(got.candidates), ['1.0', '1.1', '1.2', '2.0', '2.1']);
 });
 
 test('a negative partition index is ignored like one too large', () => {
@@ -127,7 +128,7 @@ test('dropped apps: empty partitions, no lines even when lost, replicas still ke
   assert.equal(got.partitions.get(1)![1].pid, { app_id: 1, partition_index: 1 });
   assert.equal(got.hintLines, []);
   assert.is(got.lostPartitionCount, 0);
-  assert.equal(got.candidates.get('1.0')!.map((c) => c.node), ['n1']);
+  assert.equal(candidatesAt(got.candidates, '1.0').map((c) => c.node), ['n1']);
 });
 
 test('a replica of an app no node reported is refused, once per app and node', () => {

@@ -13,7 +13,7 @@ import type { ErrorCode } from '../../../proto/src/error_code.ts';
 import type { AppInfo, NodeAddress, PartitionConfiguration } from '../../../proto/src/types.ts';
 import { type Candidate, compareNodes } from './compare_replica_candidates.ts';
 import { constructApps } from './construct_apps.ts';
-import { constructPartitions } from './construct_partitions.ts';
+import { constructPartitions, type RecoveryCandidates } from './construct_partitions.ts';
 import type { NodeReport } from './node_report.ts';
 
 export type RecoveryOptions = {
@@ -55,10 +55,10 @@ export type RecoveryResult = {
   /** Per app id, its partitions in index order; empty unless `err` is ERR_OK. */
   partitions: Map<number, PartitionConfiguration[]>;
   /**
-   * Per gpid ("app.pidx", each partition in `partitions`), the replicas kept for it, worst first
-   * and best (the primary, if any) last. For a later plan/risk report; not persisted.
+   * Per partition in `partitions` (by app id, then index: candidatesOf), the replicas kept for it,
+   * worst first and best (the primary, if any) last. For the plan and fencing; not persisted.
    */
-  candidates: Map<string, Candidate[]>;
+  candidates: RecoveryCandidates;
 };
 
 /** The hint message as Pegasus's `configuration_recovery_response.hint_message` carries it. */

@@ -13,7 +13,7 @@ import type { ErrorCode } from '../../../proto/src/error_code.ts';
 import type { AppInfo, PartitionConfiguration, ReplicaInfo } from '../../../proto/src/types.ts';
 import { checkRecoveryNodes, constructRecovery, formatHintMessage, type RecoveryOptions, type RecoveryResult } from './construct_recovery.ts';
 import type { NodeReport } from './node_report.ts';
-import { rng, shuffle } from './_recovery_test_support.ts';
+import { candidateGpids, candidatesAt, rng, shuffle } from './_recovery_test_support.ts';
 
 const NOW = 1_700_000_000;
 const OPTS: RecoveryOptions = { skipBadNodes: false, skipLostPartitions: false, nowSeconds: NOW, maxReservedDroppedReplicas: 1 };
@@ -174,7 +174,7 @@ test('seed --skip_lost_partitions: partition 1.0 is empty, the others are built'
   const pcs = got.partitions.get(1)!;
   assert.equal(pcs[0], { pid: { app_id: 1, partition_index: 0 }, ballot: 0, max_replica_count: 3, primary: '', secondaries: [], last_drops: [], last_committed_decree: 0, partition_flags: 0 });
   assert.is(pcs[1].primary, X(1));
-  assert.equal(got.candidates.get('1.0'), []);
+  assert.equal(candidatesAt(got.candidates, '1.0'), []);
 });
 
 test('soft-deleted table: apps, placeholders and every partition map entry', () => {
@@ -183,7 +183,7 @@ test('soft-deleted table: apps, placeholders and every partition map entry', () 
   assert.equal(got.apps.map((a) => `${a.app_id} ${a.app_name} ${a.status} exp${a.expire_second}`), ['1 t-1 AS_AVAILABLE exp0', '2 __drop_holder__2 AS_DROPPED exp' + NOW, '3 t AS_AVAILABLE exp0']);
   assert.equal([...got.partitions.keys()], [1, 2, 3]);
   assert.equal(got.partitions.get(2)!.map(brief), ['2.0 - b0 d0 []']);
-  assert.equal([...got.candidates.keys()], ['1.0', '1.1', '2.0', '3.0']);
+  assert.equal(candidateGpids(got.candidates), ['1.0', '1.1', '2.0', '3.0']);
 });
 
 test('spec 2.10 worked example through constructRecovery', () => {
@@ -191,7 +191,7 @@ test('spec 2.10 worked example through constructRecovery', () => {
   const got = constructRecovery([ok('n3', [a], [rep(2, 0, 4, 120)]), ok('n1', [a], [rep(2, 0, 5, 100, 101)]), ok('n2', [a], [rep(2, 0, 5, 100)])], OPTS);
   assert.equal(got.partitions.get(2)!.map(brief), ['2.0 n1 b5 d100 [n3 n2]']);
   assert.equal(got.hintLines, []);
-  assert.equal(got.candidates.get('2.0')!.map((c) => c.node), ['n3', 'n2', 'n1']);
+  assert.equal(candidatesAt(got.candidates, '2.0').map((c) => c.node), ['n3', 'n2', 'n1']);
 });
 
 test('formatHintMessage joins lines with \\n, no trailing newline', () => {

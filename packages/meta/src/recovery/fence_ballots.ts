@@ -4,18 +4,18 @@
 // member. With the ballot one above all of them, every older replica is provably stale: replica
 // servers refuse lower ballots, and the meta never assigns a replica above its record.
 
-import { gpidToString, type PartitionConfiguration } from '../../../proto/src/types.ts';
-import type { Candidate } from './compare_replica_candidates.ts';
+import type { PartitionConfiguration } from '../../../proto/src/types.ts';
+import { candidatesOf, type RecoveryCandidates } from './construct_partitions.ts';
 
 export function fenceBallots(
   partitions: ReadonlyMap<number, PartitionConfiguration[]>,
-  candidates: ReadonlyMap<string, Candidate[]>,
+  candidates: RecoveryCandidates,
 ): Map<number, PartitionConfiguration[]> {
   const out = new Map<number, PartitionConfiguration[]>();
   for (const [appId, pcs] of partitions) {
     out.set(appId, pcs.map((pc) => {
       if (!pc.primary) return pc; // empty (lost, skipped) or dropped: nothing to fence
-      const seen = candidates.get(gpidToString(pc.pid)) ?? [];
+      const seen = candidatesOf(candidates, pc.pid);
       const highest = seen.reduce((max, c) => Math.max(max, c.ballot), pc.ballot);
       return { ...pc, ballot: highest + 1 };
     }));

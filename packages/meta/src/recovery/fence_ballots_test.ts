@@ -20,7 +20,7 @@ const rows: [string, PartitionConfiguration, number[], number][] = [
 
 for (const [name, config, ballots, expected] of rows) {
   test(name, () => {
-    const fenced = fenceBallots(new Map([[1, [config]]]), new Map([[`1.${config.pid.partition_index}`, ballots.map((b, i) => cand(`n:${i}`, b))]]));
+    const fenced = fenceBallots(new Map([[1, [config]]]), new Map([[1, Array.from({ length: config.pid.partition_index + 1 }, (_, pidx) => (pidx === config.pid.partition_index ? ballots.map((b, i) => cand(`n:${i}`, b)) : []))]]));
     assert.is(fenced.get(1)![0].ballot, expected);
   });
 }

@@ -10,9 +10,9 @@ import { gpidToString } from '../../../../proto/src/types.ts';
 import { compareNodes } from '../compare_replica_candidates.ts';
 import type { NodeReport } from '../node_report.ts';
 import { canonicalJson } from './canonical_json.ts';
-import type { AppFingerprint, NodeFingerprint, ReplicaFingerprint } from '../../../../proto/src/recovery_plan.ts';
+import type { AppFingerprint, NodeFingerprint, ReplicaColumns, ReplicaFingerprint } from '../../../../proto/src/recovery_plan.ts';
 
-export type { AppFingerprint, NodeFingerprint, ReplicaFingerprint };
+export type { AppFingerprint, NodeFingerprint, ReplicaColumns, ReplicaFingerprint };
 
 /**
  * Fingerprint every report. The result depends on the *set* of reports and the *sets* inside them:
@@ -51,39 +51,50 @@ export function planId(options: object, fingerprints: readonly NodeFingerprint[]
 /** Digests already computed, per fingerprint object (fingerprints are never mutated once made). */
 const _digests = new WeakMap<NodeFingerprint, string>();
 
+/** The five replica columns in the digest's order. */
+const _COLUMNS = ['app_id', 'partition_index', 'ballot', 'last_committed_decree', 'last_prepared_decree'] as const satisfies readonly (keyof ReplicaColumns)[];
+
+/** A Float64Array's bytes are the platform's; the layout below is little-endian. */
+const _LITTLE_ENDIAN = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f;
+
+/** Scratch space for the numbers of one digest (grown as needed; nodeDigest is synchronous). */
+let _numbers = new Float64Array(0);
+
 /**
  * SHA-256 (hex) of one node's fingerprint, in this byte layout:
  *
  * | part    | bytes                                                                            |
  * |---------|----------------------------------------------------------------------------------|
- * | head    | JSON.stringify({node, answered, err, apps}), UTF-8, then "\n"                    |
- * | gpids   | the replicas' gpid texts joined with ",", UTF-8, then "\n"                       |
- * | numbers | 3 float64 little-endian per replica, in the same order: ballot,                  |
- * |         | last_committed_decree, last_prepared_decree                                      |
+ * | head    | JSON.stringify({node, answered, err, apps}), UTF-8, then "\n", where each app  |
+ * |         | is the array of its values in AppFingerprint's key order (app_id, app_name,      |
+ * |         | status, partition_count, drop_second, expire_second, app_type, is_stateful,      |
+ * |         | max_replica_count, create_second, envs)                                          |
+ * | numbers | the replica columns one after the other, app_id, partition_index, ballot,        |
+ * |         | last_committed_decree, last_prepared_decree, each value a float64 little-endian  |
  *
  * Fingerprints are canonical by construction (fixed key order, sorted lists, sorted env keys), so
- * plain JSON.stringify is canonical text for the head. The replicas' numbers go in as bytes, not
+ * plain JSON.stringify is canonical text for the head (an app's values as an array: half the cost
+ * of the objects' text on the benchmark cluster). The replicas go in as number bytes, not
  * text: on the benchmark cluster (9600 replicas) JSON text made the id the plan's largest cost
- * (bench/recovery_bench.ts).
+ * (bench/recovery_bench.ts). Every column has one entry per replica, so the byte length fixes
+ * where each column starts.
  */
 export function nodeDigest(f: NodeFingerprint): string {
   const known = _digests.get(f);
   if (known !== undefined) return known;
   const hash = createHash('sha256');
-  const head: Omit<NodeFingerprint, 'replicas'> = { node: f.node, answered: f.answered, err: f.err, apps: f.apps };
-  hash.update(JSON.stringify(head), 'utf8').update('\n', 'utf8');
-  const replicas = f.replicas;
-  const gpids = new Array<string>(replicas.length);
-  const numbers = new DataView(new ArrayBuffer(replicas.length * 24));
-  for (let i = 0; i < replicas.length; i++) {
-    const r = replicas[i];
-    gpids[i] = String(r.gpid);
-    numbers.setFloat64(i * 24, Number(r.ballot), true);
-    numbers.setFloat64(i * 24 + 8, Number(r.last_committed_decree), true);
-    numbers.setFloat64(i * 24 + 16, Number(r.last_prepared_decree), true);
+  const apps = f.apps.map((a) => [a.app_id, a.app_name, a.status, a.partition_count, a.drop_second, a.expire_second, a.app_type, a.is_stateful, a.max_replica_count, a.create_second, a.envs]);
+  hash.update(JSON.stringify({ node: f.node, answered: f.answered, err: f.err, apps }), 'utf8').update('\n', 'utf8');
+  const count = f.replicas.app_id.length;
+  if (_numbers.length < count * _COLUMNS.length) _numbers = new Float64Array(count * _COLUMNS.length);
+  // TypedArray#set converts each entry as Number() does (a malformed value hashes as NaN).
+  _COLUMNS.forEach((column, i) => _numbers.set(f.replicas[column], i * count));
+  const bytes = new Uint8Array(_numbers.buffer, 0, count * _COLUMNS.length * 8);
+  if (!_LITTLE_ENDIAN) {
+    const view = new DataView(bytes.buffer, 0, bytes.length);
+    for (let i = 0; i < count * _COLUMNS.length; i++) view.setFloat64(i * 8, _numbers[i], true);
   }
-  hash.update(gpids.join(','), 'utf8').update('\n', 'utf8');
-  hash.update(new Uint8Array(numbers.buffer));
+  hash.update(bytes);
   const digest = hash.digest('hex');
   _digests.set(f, digest);
   return digest;
@@ -98,7 +109,7 @@ function _sortedRecord(record: Record<string, string>): Record<string, string> {
 
 /** One node's fingerprint (see fingerprintReports). */
 export function fingerprintNode(report: NodeReport): NodeFingerprint {
-  if (report.err !== 'ERR_OK') return { node: report.node, answered: false, err: report.err, apps: [], replicas: [] };
+  if (report.err !== 'ERR_OK') return { node: report.node, answered: false, err: report.err, apps: [], replicas: emptyReplicaColumns() };
   const apps: AppFingerprint[] = (report.apps ?? []).map((a) => ({
     app_id: a.app_id,
     app_name: a.app_name,
@@ -116,23 +127,50 @@ export function fingerprintNode(report: NodeReport): NodeFingerprint {
     node: report.node,
     answered: true,
     apps: _sortBy(apps, (a, b) => _compareNumbers(a.app_id, b.app_id)),
-    replicas: _sortedReplicaFingerprints(report.replicas ?? []),
+    replicas: _replicaColumns(report.replicas ?? []),
+  };
+}
+
+export function emptyReplicaColumns(): ReplicaColumns {
+  return { app_id: [], partition_index: [], ballot: [], last_committed_decree: [], last_prepared_decree: [] };
+}
+
+/** Row `i` of a node's replica columns, as plan changes name a replica. */
+export function replicaRow(columns: ReplicaColumns, i: number): ReplicaFingerprint {
+  return {
+    gpid: gpidToString({ app_id: columns.app_id[i], partition_index: columns.partition_index[i] }),
+    ballot: columns.ballot[i],
+    last_committed_decree: columns.last_committed_decree[i],
+    last_prepared_decree: columns.last_prepared_decree[i],
   };
 }
 
 /**
- * The replicas' fingerprints by numeric pid (app id, then partition index), ties by their text.
- * Replica servers usually list their replicas in that order already, so check first and sort only
- * when needed: a large cluster has ~10^4 replicas per plan (bench/recovery_bench.ts), and every
- * object made here lives as long as the plan.
+ * The replicas' columns in numeric pid order (app id, then partition index), ties by the text of
+ * their row. Replica servers usually list their replicas in that order already, so check first and
+ * sort only when needed.
  */
-function _sortedReplicaFingerprints(replicas: readonly ReplicaInfo[]): ReplicaFingerprint[] {
+function _replicaColumns(replicas: readonly ReplicaInfo[]): ReplicaColumns {
   let inOrder = true;
   for (let i = 1; i < replicas.length && inOrder; i++) inOrder = _comparePids(replicas[i - 1], replicas[i]) < 0;
-  if (inOrder) return replicas.map(_fingerprintReplica);
-  const keyed = replicas.map((r) => ({ r, fp: _fingerprintReplica(r) }));
-  keyed.sort((a, b) => _comparePids(a.r, b.r) || _compareText(canonicalJson(a.fp), canonicalJson(b.fp)));
-  return keyed.map((k) => k.fp);
+  const ordered = inOrder
+    ? replicas
+    : replicas
+        .map((r) => ({ r, text: canonicalJson(_replicaFingerprint(r)) }))
+        .sort((a, b) => _comparePids(a.r, b.r) || _compareText(a.text, b.text))
+        .map((k) => k.r);
+  // Sized up front: filled by push, each column would grow (and copy) about ten times.
+  const n = ordered.length;
+  const columns: ReplicaColumns = { app_id: new Array(n), partition_index: new Array(n), ballot: new Array(n), last_committed_decree: new Array(n), last_prepared_decree: new Array(n) };
+  for (let i = 0; i < n; i++) {
+    const r = ordered[i];
+    columns.app_id[i] = r.pid.app_id;
+    columns.partition_index[i] = r.pid.partition_index;
+    columns.ballot[i] = r.ballot;
+    columns.last_committed_decree[i] = r.last_committed_decree;
+    columns.last_prepared_decree[i] = r.last_prepared_decree;
+  }
+  return columns;
 }
 
 /** Numeric pid order, from the reply's numbers (not by re-parsing gpid text). */
@@ -140,14 +178,8 @@ function _comparePids(a: ReplicaInfo, b: ReplicaInfo): number {
   return _compareNumbers(a.pid.app_id, b.pid.app_id) || _compareNumbers(a.pid.partition_index, b.pid.partition_index);
 }
 
-function _fingerprintReplica(r: ReplicaInfo): ReplicaFingerprint {
-  const fp: ReplicaFingerprint = {
-    gpid: gpidToString(r.pid),
-    ballot: r.ballot,
-    last_committed_decree: r.last_committed_decree,
-    last_prepared_decree: r.last_prepared_decree,
-  };
-  return fp;
+function _replicaFingerprint(r: ReplicaInfo): ReplicaFingerprint {
+  return { gpid: gpidToString(r.pid), ballot: r.ballot, last_committed_decree: r.last_committed_decree, last_prepared_decree: r.last_prepared_decree };
 }
 
 /** Gpid text order: app id, then partition index, both numeric; malformed text last, as text. */

@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 import { app, N, rep, rng, shuffle } from '../_recovery_test_support.ts';
 import type { AppInfo, ReplicaInfo } from '../../../../proto/src/types.ts';
 import type { NodeReport } from '../node_report.ts';
-import { compareGpids, fingerprintNode, fingerprintReports, nodeDigest, planId, sortFingerprints } from './fingerprint.ts';
+import { compareGpids, emptyReplicaColumns, fingerprintNode, fingerprintReports, type NodeFingerprint, nodeDigest, planId, replicaRow, sortFingerprints } from './fingerprint.ts';
 
 const OPTS = { skipBadNodes: false, skipLostPartitions: false };
 
@@ -24,6 +24,7 @@ function cluster(): NodeReport[] {
     latencyMs: n,
   }));
 }
+const gpids = (f: NodeFingerprint) => f.replicas.app_id.map((_, i) => replicaRow(f.replicas, i).gpid);
 const id = (reports: NodeReport[], options: object = OPTS) => planId(options, fingerprintReports(reports));
 const BASE = id(cluster());
 
@@ -79,7 +80,7 @@ test("a bad node's half answer does not count, its error does", () => {
   assert.is(id(on(3, (r) => ({ ...r, err: 'ERR_TIMEOUT', apps: [] }))), timeout);
   assert.is.not(id(on(3, (r) => ({ ...r, err: 'ERR_NETWORK_FAILURE' }))), timeout);
   const fp = fingerprintReports(on(3, (r) => ({ ...r, err: 'ERR_TIMEOUT' })))[2];
-  assert.equal(fp, { node: N(3), answered: false, err: 'ERR_TIMEOUT', apps: [], replicas: [] });
+  assert.equal(fp, { node: N(3), answered: false, err: 'ERR_TIMEOUT', apps: [], replicas: emptyReplicaColumns() });
 });
 
 test('option key order does not count', () => {
@@ -92,16 +93,17 @@ test('fingerprints are sorted, JSON-able and leave the input alone', () => {
   const fps = fingerprintReports(reports);
   assert.is(JSON.stringify(reports), before);
   assert.equal(fps.map((f) => f.node), [N(1), N(2), N(3)]);
-  assert.equal(fps[0].replicas.map((r) => r.gpid), ['1.0', '1.1', '1.2', '1.3', '2.0']);
+  assert.equal(gpids(fps[0]), ['1.0', '1.1', '1.2', '1.3', '2.0']);
   assert.equal(fps[0].apps.map((a) => a.app_id), [1, 2]);
-  assert.equal(fps[0].replicas[1], { gpid: '1.1', ballot: 3, last_committed_decree: 101, last_prepared_decree: 102 });
+  assert.equal(replicaRow(fps[0].replicas, 1), { gpid: '1.1', ballot: 3, last_committed_decree: 101, last_prepared_decree: 102 });
+  assert.equal(fps[0].replicas.ballot, [3, 3, 3, 2, 1]);
   assert.equal(JSON.parse(JSON.stringify(fps)), fps);
   assert.is(planId(OPTS, JSON.parse(JSON.stringify(fps))), BASE);
 });
 
 test('a replica status is not part of the fingerprint: a restarted server (all PS_INACTIVE) keeps the plan id', () => {
   const [fp] = fingerprintReports([{ node: N(1), err: 'ERR_OK', latencyMs: 1, apps: [], replicas: [{ ...rep('1.0', 1, 1), status: undefined as never }] }]);
-  assert.equal(Object.keys(fp.replicas[0]).sort(), ['ballot', 'gpid', 'last_committed_decree', 'last_prepared_decree']);
+  assert.equal(Object.keys(fp.replicas).sort(), ['app_id', 'ballot', 'last_committed_decree', 'last_prepared_decree', 'partition_index']);
   assert.is(id(on(2, editReplica('1.0', { status: 'PS_PRIMARY' }))), BASE);
 });
 
@@ -124,7 +126,7 @@ test('replicas out of order sort like replicas in order, ties included', () => {
   const inOrder = { node: N(1), err: 'ERR_OK' as const, latencyMs: 1, apps: [], replicas: [rep('1.0', 3, 1), rep('1.2', 3, 2), rep('1.2', 2, 2), rep('1.10', 3, 3), rep('2.0', 1, 1)] };
   const shuffled = { ...inOrder, replicas: [inOrder.replicas[3], inOrder.replicas[2], inOrder.replicas[4], inOrder.replicas[0], inOrder.replicas[1]] };
   const fp = fingerprintNode(inOrder);
-  assert.equal(fp.replicas.map((r) => `${r.gpid}@${r.ballot}`), ['1.0@3', '1.2@2', '1.2@3', '1.10@3', '2.0@1']);
+  assert.equal(gpids(fp).map((g, i) => `${g}@${fp.replicas.ballot[i]}`), ['1.0@3', '1.2@2', '1.2@3', '1.10@3', '2.0@1']);
   assert.equal(fingerprintNode(shuffled), fp);
 });
 

@@ -6,7 +6,7 @@ import type { ErrorCode } from '../../../../proto/src/error_code.ts';
 import type { NodeAddress } from '../../../../proto/src/types.ts';
 import { compareNodes } from '../compare_replica_candidates.ts';
 import { canonicalJson } from './canonical_json.ts';
-import { type AppFingerprint, type NodeFingerprint, type ReplicaFingerprint, compareGpids } from './fingerprint.ts';
+import { type AppFingerprint, type NodeFingerprint, type ReplicaFingerprint, compareGpids, replicaRow } from './fingerprint.ts';
 
 /** One difference, JSON-able, one line each (formatPlanChange). */
 export type PlanChange =
@@ -29,18 +29,51 @@ export type PlanChange =
 /**
  * Every difference between two fingerprint lists, node by node (address order), then node-level
  * changes, apps (id order), replicas (gpid order). Empty exactly when the two are identical. A node
- * that starts or stops answering is one change, not one per replica it carries.
+ * that starts or stops answering is one change, not one per replica it carries. `planned` comes
+ * from a plan file the operator may have edited, or saved with an older version (replicas as rows,
+ * not columns): whatever its shape, the answer is a list of changes, never an exception.
  */
-export function diffFingerprints(planned: readonly NodeFingerprint[], current: readonly NodeFingerprint[]): PlanChange[] {
-  const before = new Map(planned.map((f) => [f.node, f]));
-  const after = new Map(current.map((f) => [f.node, f]));
+export function diffFingerprints(planned: readonly unknown[], current: readonly NodeFingerprint[]): PlanChange[] {
+  const before = new Map(planned.map(_asNode).filter((f) => f !== undefined).map((f) => [f.node, f]));
+  const after = new Map(current.map((f) => [f.node, _asNode(f)!]));
   const nodes = [...new Set([...before.keys(), ...after.keys()])].sort(compareNodes);
   const changes = nodes.flatMap((node) => _diffNode(node, before.get(node), after.get(node)));
-  if (changes.length === 0 && canonicalJson(planned) !== canonicalJson(current)) return [{ kind: 'other' }];
+  if (changes.length === 0 && _canonicalOrNull(planned) !== canonicalJson(current)) return [{ kind: 'other' }];
   return changes;
 }
 
-function _diffNode(node: NodeAddress, old: NodeFingerprint | undefined, now: NodeFingerprint | undefined): PlanChange[] {
+/** A node's answer with its replicas as rows, as the diff compares them. */
+type _NodeRows = { node: NodeAddress; answered: boolean; err?: ErrorCode; apps: AppFingerprint[]; replicas: ReplicaFingerprint[] };
+
+/** Read one fingerprint of either shape; undefined when it names no node. */
+function _asNode(value: unknown): _NodeRows | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const f = value as Partial<Record<keyof NodeFingerprint, unknown>>;
+  if (typeof f.node !== 'string') return undefined;
+  const apps = Array.isArray(f.apps) ? f.apps.filter((a): a is AppFingerprint => typeof a === 'object' && a !== null) : [];
+  return { node: f.node, answered: f.answered === true, ...(typeof f.err === 'string' ? { err: f.err as ErrorCode } : {}), apps, replicas: _replicaRows(f.replicas) };
+}
+
+/** Columns (this version) or rows (plans saved before 2026-12-02) to rows; anything else: none. */
+function _replicaRows(replicas: unknown): ReplicaFingerprint[] {
+  if (Array.isArray(replicas)) return replicas.filter((r): r is ReplicaFingerprint => typeof r === 'object' && r !== null && typeof r.gpid === 'string');
+  if (typeof replicas !== 'object' || replicas === null) return [];
+  const columns = replicas as NodeFingerprint['replicas'];
+  if (!Array.isArray(columns.app_id)) return [];
+  const rows: ReplicaFingerprint[] = [];
+  for (let i = 0; i < columns.app_id.length; i++) rows.push(replicaRow(columns, i));
+  return rows;
+}
+
+function _canonicalOrNull(value: unknown): string | null {
+  try {
+    return canonicalJson(value);
+  } catch {
+    return null;
+  }
+}
+
+function _diffNode(node: NodeAddress, old: _NodeRows | undefined, now: _NodeRows | undefined): PlanChange[] {
   if (!old) return [{ kind: 'node_added', node, answered: now!.answered }];
   if (!now) return [{ kind: 'node_removed', node }];
   if (!old.answered && now.answered) return [{ kind: 'node_answered', node, was_err: old.err ?? null, apps: now.apps.length, replicas: now.replicas.length }];

@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { app, N, rep, rng } from '../_recovery_test_support.ts';
 import type { ReplicaInfo } from '../../../../proto/src/types.ts';
 import type { NodeReport } from '../node_report.ts';
-import { fingerprintReports, planId } from './fingerprint.ts';
+import { fingerprintReports, planId, replicaRow } from './fingerprint.ts';
 import { diffFingerprints, formatPlanChange } from './plan_diff.ts';
 
 
@@ -87,6 +87,21 @@ test('a difference no kind shows is still reported', () => {
   const twice = [...PLANNED, PLANNED[0]];
   assert.equal(diffFingerprints(twice, PLANNED).map((c) => c.kind), ['other']);
   assert.match(formatPlanChange({ kind: 'other' }), /re-plan/);
+});
+
+test('a plan saved before replicas were columns (rows) still diffs, replica by replica', () => {
+  const rows = PLANNED.map((f) => ({ ...f, replicas: f.replicas.app_id.map((_, i) => replicaRow(f.replicas, i)) }));
+  const now = fingerprintReports(on(1, editReplica('1.3', { ballot: 6 })));
+  assert.equal(diffFingerprints(rows, now).map(formatPlanChange), [`${N(1)} 1.3: ballot/last_committed/last_prepared 5/100/100 -> 6/100/100`]);
+});
+
+test('an edited plan file of any shape gives changes, never an exception', () => {
+  const now = fingerprintReports(cluster());
+  for (const planned of [[], [null], [42], [{}], [{ node: N(1) }], [{ node: N(1), answered: true, apps: 'x', replicas: { app_id: 'x' } }], [{ node: N(1), answered: true, apps: [], replicas: [1, null] }]]) {
+    const changes = diffFingerprints(planned, now);
+    assert.ok(changes.length > 0, JSON.stringify(planned));
+    changes.map(formatPlanChange);
+  }
 });
 
 test('changes are JSON', () => {

@@ -14,7 +14,7 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { app, N, rep } from '../_recovery_test_support.ts';
+import { app, candidatesAt, N, rep } from '../_recovery_test_support.ts';
 import type { AppInfo, ReplicaInfo } from '../../../../proto/src/types.ts';
 import { constructRecovery, type RecoveryOptions } from '../construct_recovery.ts';
 import type { NodeReport } from '../node_report.ts';
@@ -159,9 +159,9 @@ test('the plan is JSON and the input is left alone', () => {
   assert.equal(JSON.parse(JSON.stringify(plan)), plan);
   const after = JSON.stringify({ r: inp.reports, apps: inp.result.apps, pcs: [...inp.result.partitions], cs: [...inp.result.candidates], l: inp.nodeList, h: inp.heartbeatingNodes });
   assert.is(after, before);
-  const best = inp.result.candidates.get('3.0')!.at(-1);
+  const best = candidatesAt(inp.result.candidates, '3.0').at(-1);
   plan.tables[1].partitions[0].candidates.reverse();
-  assert.is(inp.result.candidates.get('3.0')!.at(-1), best, "the plan's candidate lists are its own: reordering one leaves the result alone");
+  assert.is(candidatesAt(inp.result.candidates, '3.0').at(-1), best, "the plan's candidate lists are its own: reordering one leaves the result alone");
 });
 
 test.run();
