@@ -23,6 +23,8 @@ export type PlanChange =
   | { kind: 'replica_appeared'; node: NodeAddress; replica: ReplicaFingerprint }
   | { kind: 'replica_disappeared'; node: NodeAddress; replica: ReplicaFingerprint }
   | { kind: 'replica_changed'; node: NodeAddress; gpid: string; old: ReplicaFingerprint; new: ReplicaFingerprint }
+  /** The plan was saved with replicas as rows (before 2026-12-02): the same state gives another id. */
+  | { kind: 'older_plan_format' }
   /** The states differ in a way none of the above shows (malformed input only, e.g. a node listed twice). */
   | { kind: 'other' };
 
@@ -38,7 +40,10 @@ export function diffFingerprints(planned: readonly unknown[], current: readonly 
   const after = new Map(current.map((f) => [f.node, _asNode(f)!]));
   const nodes = [...new Set([...before.keys(), ...after.keys()])].sort(compareNodes);
   const changes = nodes.flatMap((node) => _diffNode(node, before.get(node), after.get(node)));
-  if (changes.length === 0 && _canonicalOrNull(planned) !== canonicalJson(current)) return [{ kind: 'other' }];
+  if (changes.length > 0) return changes;
+  const rows = planned.some((f) => typeof f === 'object' && f !== null && Array.isArray((f as { replicas?: unknown }).replicas));
+  if (rows) return [{ kind: 'older_plan_format' }];
+  if (_canonicalOrNull(planned) !== canonicalJson(current)) return [{ kind: 'other' }];
   return changes;
 }
 
@@ -158,6 +163,8 @@ export function formatPlanChange(change: PlanChange): string {
       return `${change.node} ${change.replica.gpid}: replica disappeared (was ballot/last_committed/last_prepared ${_triple(change.replica)})`;
     case 'replica_changed':
       return `${change.node} ${change.gpid}: ${_replicaChange(change.old, change.new)}`;
+    case 'older_plan_format':
+      return 'the plan file was saved by an older version (replicas as rows), whose plan id is computed another way; nothing else changed: make a new plan';
     case 'other':
       return 'the cluster state differs from the plan in a way no other line shows (a node listed twice?); re-plan';
   }

@@ -93,6 +93,7 @@ test('a plan saved before replicas were columns (rows) still diffs, replica by r
   const rows = PLANNED.map((f) => ({ ...f, replicas: f.replicas.app_id.map((_, i) => replicaRow(f.replicas, i)) }));
   const now = fingerprintReports(on(1, editReplica('1.3', { ballot: 6 })));
   assert.equal(diffFingerprints(rows, now).map(formatPlanChange), [`${N(1)} 1.3: ballot/last_committed/last_prepared 5/100/100 -> 6/100/100`]);
+  assert.equal(diffFingerprints(rows, PLANNED), [{ kind: 'older_plan_format' }], 'same state, older file: says so');
 });
 
 test('an edited plan file of any shape gives changes, never an exception', () => {
