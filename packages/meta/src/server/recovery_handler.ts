@@ -27,7 +27,7 @@ import {
 import { collectReplicaInfos, type NodeQuery } from '../recovery/collect_replica_infos.ts';
 import { checkRecoveryNodes, constructRecovery, formatHintMessage } from '../recovery/construct_recovery.ts';
 import { fenceBallots } from '../recovery/fence_ballots.ts';
-import { fingerprintNode, type NodeFingerprint, nodeDigest, sortFingerprints } from '../recovery/plan/fingerprint.ts';
+import { fingerprintNode, type NodeFingerprint, nodeDigest, type SharedAppFingerprints, sortFingerprints } from '../recovery/plan/fingerprint.ts';
 import { diffFingerprints, formatPlanChange } from '../recovery/plan/plan_diff.ts';
 import { buildRecoveryPlan } from '../recovery/plan/recovery_plan.ts';
 import { appsRoot } from '../state_store/app_storage.ts';
@@ -171,11 +171,12 @@ async function recover(core: MetaServiceCore, req: StartRecoveryRequest, mode: R
   // wait for the slower nodes (bench/recovery_bench.ts measures how much; a plan should cost at
   // most 1.2x the collection).
   const fingerprints: NodeFingerprint[] = [];
+  const sharedApps: SharedAppFingerprints = new Map();
   try {
     reports = await collectReplicaInfos(nodes, query, core.config.rpcTimeoutMs, (r) => {
       status.collected.push({ node: r.node, err: r.err, latency_ms: Math.round(r.latencyMs) });
       core.log(`recovery: node(${r.node}) answered ${r.err} in ${r.latencyMs} ms`);
-      const fingerprint = fingerprintNode(r);
+      const fingerprint = fingerprintNode(r, sharedApps);
       nodeDigest(fingerprint);
       fingerprints.push(fingerprint);
     });

@@ -5,7 +5,7 @@
 
 import { createHash } from 'node:crypto';
 import type { ErrorCode } from '../../../../proto/src/error_code.ts';
-import type { AppStatus, NodeAddress, PartitionStatus, ReplicaInfo } from '../../../../proto/src/types.ts';
+import type { AppInfo, ReplicaInfo } from '../../../../proto/src/types.ts';
 import { gpidToString } from '../../../../proto/src/types.ts';
 import { compareNodes } from '../compare_replica_candidates.ts';
 import type { NodeReport } from '../node_report.ts';
@@ -20,8 +20,17 @@ export type { AppFingerprint, NodeFingerprint, ReplicaColumns, ReplicaFingerprin
  * key (a malformed node reporting one id twice) by their full canonical text.
  */
 export function fingerprintReports(reports: readonly NodeReport[]): NodeFingerprint[] {
-  return sortFingerprints(reports.map(fingerprintNode));
+  const shared: SharedAppFingerprints = new Map();
+  return sortFingerprints(reports.map((r) => fingerprintNode(r, shared)));
 }
+
+/**
+ * App fingerprints already made while fingerprinting one cluster, by app id. Every node usually
+ * reports every table, all alike: a node whose info equals the one made before gets that same
+ * object (fingerprints are never mutated), so 10 nodes x 100 tables make 100 objects, not 1000,
+ * and nodeDigest writes each one's text once.
+ */
+export type SharedAppFingerprints = Map<number, AppFingerprint>;
 
 /**
  * Node fingerprints in plan order: by address, ties (a node listed twice) by their full text.
@@ -83,8 +92,7 @@ export function nodeDigest(f: NodeFingerprint): string {
   const known = _digests.get(f);
   if (known !== undefined) return known;
   const hash = createHash('sha256');
-  const apps = f.apps.map((a) => [a.app_id, a.app_name, a.status, a.partition_count, a.drop_second, a.expire_second, a.app_type, a.is_stateful, a.max_replica_count, a.create_second, a.envs]);
-  hash.update(JSON.stringify({ node: f.node, answered: f.answered, err: f.err, apps }), 'utf8').update('\n', 'utf8');
+  hash.update(digestHead(f), 'utf8').update('\n', 'utf8');
   const count = f.replicas.app_id.length;
   if (_numbers.length < count * _COLUMNS.length) _numbers = new Float64Array(count * _COLUMNS.length);
   // TypedArray#set converts each entry as Number() does (a malformed value hashes as NaN).
@@ -100,6 +108,27 @@ export function nodeDigest(f: NodeFingerprint): string {
   return digest;
 }
 
+/** Each app's text in the digest head, per (shared, immutable) app fingerprint. */
+const _appTexts = new WeakMap<AppFingerprint, string>();
+
+/**
+ * The head of a node's digest: exactly JSON.stringify({node, answered, err, apps}) with each app as
+ * the array of its values (nodeDigest's table), written from each app's text made once.
+ */
+export function digestHead(f: NodeFingerprint): string {
+  // "apps" is the last key, so the text ends in `[]}`; the apps' texts go between the brackets.
+  const empty = JSON.stringify({ node: f.node, answered: f.answered, err: f.err, apps: [] });
+  const texts = f.apps.map((a) => {
+    let text = _appTexts.get(a);
+    if (text === undefined) {
+      text = JSON.stringify([a.app_id, a.app_name, a.status, a.partition_count, a.drop_second, a.expire_second, a.app_type, a.is_stateful, a.max_replica_count, a.create_second, a.envs]);
+      _appTexts.set(a, text);
+    }
+    return text;
+  });
+  return `${empty.slice(0, -2)}${texts.join(',')}]}`;
+}
+
 /** The same entries with keys inserted in sorted order, so JSON.stringify lists them the same way every time. */
 function _sortedRecord(record: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
@@ -107,28 +136,58 @@ function _sortedRecord(record: Record<string, string>): Record<string, string> {
   return out;
 }
 
-/** One node's fingerprint (see fingerprintReports). */
-export function fingerprintNode(report: NodeReport): NodeFingerprint {
+/**
+ * One node's fingerprint (see fingerprintReports). Pass the same `shared` map for every node of one
+ * cluster (the handler makes one per attempt) so equal app infos share one fingerprint object.
+ */
+export function fingerprintNode(report: NodeReport, shared: SharedAppFingerprints = new Map()): NodeFingerprint {
   if (report.err !== 'ERR_OK') return { node: report.node, answered: false, err: report.err, apps: [], replicas: emptyReplicaColumns() };
-  const apps: AppFingerprint[] = (report.apps ?? []).map((a) => ({
-    app_id: a.app_id,
-    app_name: a.app_name,
-    status: a.status,
-    partition_count: a.partition_count,
-    drop_second: a.drop_second,
-    expire_second: a.expire_second,
-    app_type: a.app_type,
-    is_stateful: a.is_stateful,
-    max_replica_count: a.max_replica_count,
-    create_second: a.create_second,
-    envs: _sortedRecord(a.envs),
-  }));
+  const apps: AppFingerprint[] = (report.apps ?? []).map((a) => {
+    const known = shared.get(a.app_id);
+    if (known && _sameApp(known, a)) return known;
+    const made: AppFingerprint = {
+      app_id: a.app_id,
+      app_name: a.app_name,
+      status: a.status,
+      partition_count: a.partition_count,
+      drop_second: a.drop_second,
+      expire_second: a.expire_second,
+      app_type: a.app_type,
+      is_stateful: a.is_stateful,
+      max_replica_count: a.max_replica_count,
+      create_second: a.create_second,
+      envs: _sortedRecord(a.envs),
+    };
+    if (!known) shared.set(a.app_id, made);
+    return made;
+  });
   return {
     node: report.node,
     answered: true,
     apps: _sortBy(apps, (a, b) => _compareNumbers(a.app_id, b.app_id)),
     replicas: _replicaColumns(report.replicas ?? []),
   };
+}
+
+/** Would fingerprinting `a` give exactly `known` (same values, same envs)? */
+function _sameApp(known: AppFingerprint, a: AppInfo): boolean {
+  if (
+    known.app_id !== a.app_id ||
+    known.app_name !== a.app_name ||
+    known.status !== a.status ||
+    known.partition_count !== a.partition_count ||
+    known.drop_second !== a.drop_second ||
+    known.expire_second !== a.expire_second ||
+    known.app_type !== a.app_type ||
+    known.is_stateful !== a.is_stateful ||
+    known.max_replica_count !== a.max_replica_count ||
+    known.create_second !== a.create_second
+  ) {
+    return false;
+  }
+  const keys = Object.keys(known.envs);
+  if (typeof a.envs !== 'object' || a.envs === null || Object.keys(a.envs).length !== keys.length) return false;
+  return keys.every((k) => Object.hasOwn(a.envs, k) && a.envs[k] === known.envs[k]);
 }
 
 export function emptyReplicaColumns(): ReplicaColumns {

@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 import { app, N, rep, rng, shuffle } from '../_recovery_test_support.ts';
 import type { AppInfo, ReplicaInfo } from '../../../../proto/src/types.ts';
 import type { NodeReport } from '../node_report.ts';
-import { compareGpids, emptyReplicaColumns, fingerprintNode, fingerprintReports, type NodeFingerprint, nodeDigest, planId, replicaRow, sortFingerprints } from './fingerprint.ts';
+import { compareGpids, digestHead, emptyReplicaColumns, fingerprintNode, fingerprintReports, type NodeFingerprint, nodeDigest, planId, replicaRow, sortFingerprints } from './fingerprint.ts';
 
 const OPTS = { skipBadNodes: false, skipLostPartitions: false };
 
@@ -108,7 +108,8 @@ test('a replica status is not part of the fingerprint: a restarted server (all P
 });
 
 test('node by node as answers arrive (fingerprintNode, then sortFingerprints): the same fingerprints and id', () => {
-  const arrived = cluster().reverse().map(fingerprintNode);
+  const shared = new Map();
+  const arrived = cluster().reverse().map((r) => fingerprintNode(r, shared));
   assert.equal(sortFingerprints(arrived), fingerprintReports(cluster()));
   assert.is(planId(OPTS, sortFingerprints(arrived)), BASE);
 });
@@ -128,6 +129,25 @@ test('replicas out of order sort like replicas in order, ties included', () => {
   const fp = fingerprintNode(inOrder);
   assert.equal(gpids(fp).map((g, i) => `${g}@${fp.replicas.ballot[i]}`), ['1.0@3', '1.2@2', '1.2@3', '1.10@3', '2.0@1']);
   assert.equal(fingerprintNode(shuffled), fp);
+});
+
+test('equal app infos share one fingerprint object; a differing one gets its own', () => {
+  const reports = cluster();
+  reports[2] = { ...reports[2], apps: reports[2].apps!.map((a) => (a.app_id === 1 ? { ...a, envs: { a: '1', 'replica.deny_client_request': 'true' } } : { ...a, envs: { ...a.envs } })) };
+  const fps = fingerprintReports(reports);
+  assert.ok(fps[0].apps[0] === fps[1].apps[0], 'node 1 and node 2 report app 1 alike');
+  assert.ok(fps[0].apps[0] !== fps[2].apps[0], "node 3's envs differ");
+  assert.equal(fps[2].apps[0].envs, { a: '1', 'replica.deny_client_request': 'true' });
+  assert.ok(fps[0].apps[1] === fps[2].apps[1], 'app 2 alike everywhere');
+  const alone = reports.map((r) => fingerprintNode(r));
+  assert.equal(sortFingerprints(alone), fps, 'sharing changes identity only');
+});
+
+test("the digest head is exactly JSON.stringify of the node with each app's values as an array", () => {
+  for (const f of fingerprintReports(on(3, (r) => ({ ...r, err: 'ERR_TIMEOUT' })))) {
+    const apps = f.apps.map((a) => [a.app_id, a.app_name, a.status, a.partition_count, a.drop_second, a.expire_second, a.app_type, a.is_stateful, a.max_replica_count, a.create_second, a.envs]);
+    assert.is(digestHead(f), JSON.stringify({ node: f.node, answered: f.answered, err: f.err, apps }));
+  }
 });
 
 test('gpid order is numeric', () => {
