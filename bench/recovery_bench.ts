@@ -22,12 +22,14 @@
 //
 // The replica servers are gRPC servers answering query_app_info / query_replica_info from generated
 // data (bench/_recovery_cluster.ts: real gRPC + cbor-x over loopback, no LevelDB: recovery only
-// reads metadata). They run twice, one placement after the other, in the same run:
-//   - in a child process of their own (`process`, the shape of a real cluster: the nodes encode and
-//     send while the meta's thread decodes, fingerprints and waits);
-//   - in the benchmark's own process (`inprocess`, the figures recorded before: every node's
+// reads metadata). They run in three placements, one after the other, in the same run:
+//   - each node in a child process of its own (`processes`, the shape of a real cluster and of
+//     run.sh: the nodes encode and send while the meta's thread decodes, fingerprints and waits);
+//   - all nodes in one child process (`process`: their answers leave it in one burst);
+//   - in the benchmark's own process (`inprocess`, the figures recorded first: every node's
 //     encoding runs on the meta's thread too, so the collection is pure CPU and nothing overlaps).
-// Run: node --import tsx bench/recovery_bench.ts [--iterations N] [--servers both|process|inprocess]
+// The plan/collect figure is the median of per-round ratios over --rounds paired rounds (60).
+// Run: node --import tsx bench/recovery_bench.ts [--iterations N] [--rounds N] [--servers all|processes|process|inprocess]
 
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -47,15 +49,32 @@ import { generateCluster, NODES, PARTITIONS, REPLICAS, startGeneratedServers, TA
 
 const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
 const iterations = Number(arg('--iterations')) || 5;
-const placementArg = arg('--servers') ?? 'both';
+// The per-round plan/collect ratio on this machine spreads widely (p95 around 2 at 20 rounds), so
+// the median needs many rounds to settle; each round costs about 0.1 s.
+const pairedRoundCount = Number(arg('--rounds')) || 60;
+const placementArg = arg('--servers') ?? 'all';
 const WARMUP = 2;
 const PLAN_TARGET = 1.2;
 
-type Placement = 'process' | 'inprocess';
+type Placement = 'processes' | 'process' | 'inprocess';
 
-/** The generated servers in a child process; resolves once it printed their addresses. */
-async function startServersInChild(): Promise<{ addresses: string[]; stop: () => void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./_recovery_bench_servers.ts', import.meta.url).pathname], { stdio: ['pipe', 'pipe', 'inherit'] });
+/** One child process per generated node, started one after the other. */
+async function startServersInChildren(): Promise<{ addresses: string[]; stop: () => void }> {
+  const children: { addresses: string[]; stop: () => void }[] = [];
+  for (let node = 0; node < NODES; node++) children.push(await startServersInChild(node));
+  return { addresses: children.flatMap((c) => c.addresses), stop: () => children.forEach((c) => c.stop()) };
+}
+
+const PLACEMENTS: Record<Placement, { start: () => Promise<{ addresses: string[]; stop: () => void }>; text: string }> = {
+  processes: { start: startServersInChildren, text: 'each in a child process of its own, as run.sh runs replica servers' },
+  process: { start: () => startServersInChild(), text: 'all in one child process' },
+  inprocess: { start: () => startGeneratedServers(generateCluster()), text: "in the benchmark's own process" },
+};
+
+/** Generated servers in a child process (all, or only node `node`); resolves once it printed their addresses. */
+async function startServersInChild(node?: number): Promise<{ addresses: string[]; stop: () => void }> {
+  const args = ['--import', 'tsx', new URL('./_recovery_bench_servers.ts', import.meta.url).pathname, ...(node === undefined ? [] : ['--node', String(node)])];
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const firstLine = await new Promise<string>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.once('line', (l) => resolve(l));
@@ -84,7 +103,7 @@ let round = 0;
 
 /** Every measurement of the benchmark against one placement of the replica servers; returns plan p50 / collect p50. */
 async function measurePlacement(placement: Placement, store: MetaStateStore, zkHosts: string): Promise<number> {
-  const { addresses, stop } = placement === 'process' ? await startServersInChild() : await startGeneratedServers(generateCluster());
+  const { addresses, stop } = await PLACEMENTS[placement].start();
   const clients = new Map(addresses.map((a) => [a, new RpcClient(ReplicaService, a)]));
   const warmQuery: NodeQuery = {
     queryAppInfo: (node, ms) => clients.get(node)!.call('query_app_info', { meta_server: 'bench:0' }, ms),
@@ -178,7 +197,7 @@ async function measurePlacement(placement: Placement, store: MetaStateStore, zkH
     if (xs.length !== iterations + WARMUP) throw new Error(`expected ${iterations + WARMUP} samples, got ${xs.length}`);
     return xs.slice(-iterations);
   };
-  console.log(`replica servers ${placement === 'process' ? 'in a child process of their own' : "in the benchmark's own process"} (--servers ${placement}):`);
+  console.log(`replica servers ${PLACEMENTS[placement].text} (--servers ${placement}):`);
   console.log('whole tasks (tinybench):');
   for (const task of bench.tasks) {
     const r = task.result as unknown as { latency?: { p50?: number; mean?: number; min?: number; max?: number } };
@@ -240,7 +259,7 @@ async function pairedRounds(
   freshCore: () => Promise<{ core: MetaServiceCore }>,
   planRequest: StartRecoveryRequest,
 ): Promise<{ rounds: number; collect: number[]; plan: number[]; ratios: number[] }> {
-  const rounds = Math.max(10, iterations * 2);
+  const rounds = pairedRoundCount;
   const { core } = await freshCore();
   const collectOnce = async () => {
     const t = performance.now();
@@ -276,8 +295,8 @@ async function pairedRounds(
 }
 
 async function main(): Promise<void> {
-  const placements: Placement[] = placementArg === 'both' ? ['process', 'inprocess'] : placementArg === 'process' || placementArg === 'inprocess' ? [placementArg] : [];
-  if (placements.length === 0) throw new Error(`--servers takes both, process or inprocess, not ${placementArg}`);
+  const placements = (placementArg === 'all' ? Object.keys(PLACEMENTS) : [placementArg]) as Placement[];
+  if (!placements.every((p) => p in PLACEMENTS)) throw new Error(`--servers takes all, ${Object.keys(PLACEMENTS).join(', ')}, not ${placementArg}`);
   const zk = await startPrivateZookeeper();
   const store = await connectZookeeperStore({ hostsList: zk.hostsList, timeoutMs: 30000, connectTimeoutMs: 10000, onSessionLost: () => {} });
   console.log(`recovery benchmark: ${NODES} replica servers, ${TABLES} tables x ${PARTITIONS} partitions x ${REPLICAS} replicas, ${iterations} iterations after ${WARMUP} warm-up, ${new Date().toISOString()}`);

@@ -263,7 +263,8 @@ function _constructPartition(
   pc.last_committed_decree = primary.last_committed_decree;
   // The next best max_replica_count - 1, worst first (candidates[length-1] is the primary).
   const drops = Math.max(0, Math.min(candidates.length - 1, app.max_replica_count - 1));
-  pc.last_drops = candidates.slice(candidates.length - 1 - drops, candidates.length - 1).map((c) => c.node);
+  pc.last_drops = new Array(drops);
+  for (let i = 0; i < drops; i++) pc.last_drops[i] = candidates[candidates.length - 1 - drops + i].node;
   const collected = pc.last_drops.length + 1;
   if (collected < app.max_replica_count) {
     return { pc, line: `WARNING: partition(${gpidToString(pid)}) only collects ${collected}/${app.max_replica_count} of replicas, may lost data`, lost: false };
