@@ -74,6 +74,7 @@ function _invalidAppInfoLine(node: NodeAddress, info: AppInfo): string[] {
   if (!_isPositiveInteger(info.partition_count)) problems.push(`partition_count(${info.partition_count}) must be a positive integer`);
   else if (info.partition_count > MAX_PARTITION_COUNT) problems.push(`partition_count(${info.partition_count}) is above ${MAX_PARTITION_COUNT}`);
   if (!_isPositiveInteger(info.max_replica_count)) problems.push(`max_replica_count(${info.max_replica_count}) must be a positive integer`);
+  if (!_isStringRecord(info.envs)) problems.push(`envs(${JSON.stringify(info.envs) ?? 'missing'}) must be a map of strings`);
   if (problems.length === 0) return [];
   return [
     `ERROR: node(${node}) reports an invalid info for app(${info.app_id}): ${problems.join(', ')}; ` +
@@ -196,6 +197,12 @@ function _resolveNameConflicts(apps: AppInfo[]): string[] {
     taken.add(app.app_name);
   }
   return lines;
+}
+
+function _isStringRecord(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  for (const v of Object.values(value)) if (typeof v !== 'string') return false;
+  return true;
 }
 
 function _isPositiveInteger(n: number): boolean {

@@ -128,6 +128,15 @@ const FAIL_ROWS: { name: string; reports: AppsReport[]; outcome: string; hints: 
     hints: ["ERROR: node(n1) reports an invalid info for app(1): partition_count(0) must be a positive integer, max_replica_count(0) must be a positive integer; check the .app-info files of that node's replicas, then retry"],
   },
   {
+    name: 'envs that are not a map of strings',
+    reports: [on('n1', app(1, 'a', 2, { envs: null as never })), on('n2', app(2, 'b', 2, { envs: { k: 5 } as never }))],
+    outcome: 'invalid_app_info',
+    hints: [
+      "ERROR: node(n1) reports an invalid info for app(1): envs(null) must be a map of strings; check the .app-info files of that node's replicas, then retry",
+      "ERROR: node(n2) reports an invalid info for app(2): envs({\"k\":5}) must be a map of strings; check the .app-info files of that node's replicas, then retry",
+    ],
+  },
+  {
     name: 'a partition_count no table has (a corrupt .app-info must not stall the meta)',
     reports: [on('n1', app(1, 'a', 2 ** 30))],
     outcome: 'invalid_app_info',

@@ -131,9 +131,16 @@ export function digestHead(f: NodeFingerprint): string {
 
 /** The same entries with keys inserted in sorted order, so JSON.stringify lists them the same way every time. */
 function _sortedRecord(record: Record<string, string>): Record<string, string> {
+  // A malformed answer's envs (null, a number) are kept as they are: construct refuses that app
+  // info, and fingerprinting, which runs first, must not throw on it.
+  if (!_isRecord(record)) return record;
   const out: Record<string, string> = {};
   for (const key of Object.keys(record).sort()) out[key] = record[key];
   return out;
+}
+
+function _isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**
@@ -185,8 +192,9 @@ function _sameApp(known: AppFingerprint, a: AppInfo): boolean {
   ) {
     return false;
   }
+  if (!_isRecord(known.envs) || !_isRecord(a.envs)) return false;
   const keys = Object.keys(known.envs);
-  if (typeof a.envs !== 'object' || a.envs === null || Object.keys(a.envs).length !== keys.length) return false;
+  if (Object.keys(a.envs).length !== keys.length) return false;
   return keys.every((k) => Object.hasOwn(a.envs, k) && a.envs[k] === known.envs[k]);
 }
 

@@ -143,6 +143,11 @@ test('equal app infos share one fingerprint object; a differing one gets its own
   assert.equal(sortFingerprints(alone), fps, 'sharing changes identity only');
 });
 
+test('malformed envs (null, a number) fingerprint without throwing, and differ from none', () => {
+  const ids = [null, 5, {}].map((envs) => id(on(1, editApp(1, { envs: envs as never }))));
+  assert.is(new Set(ids).size, 3);
+});
+
 test("the digest head is exactly JSON.stringify of the node with each app's values as an array", () => {
   for (const f of fingerprintReports(on(3, (r) => ({ ...r, err: 'ERR_TIMEOUT' })))) {
     const apps = f.apps.map((a) => [a.app_id, a.app_name, a.status, a.partition_count, a.drop_second, a.expire_second, a.app_type, a.is_stateful, a.max_replica_count, a.create_second, a.envs]);
