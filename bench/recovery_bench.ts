@@ -32,6 +32,7 @@
 // Run: node --import tsx bench/recovery_bench.ts [--iterations N] [--rounds N] [--servers all|processes|process|inprocess]
 
 import { spawn } from 'node:child_process';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { Bench } from 'tinybench';
 import { encodeMessage, ReplicaService, RpcClient, type StartRecoveryRequest } from '../packages/proto/src/index.ts';
@@ -225,6 +226,8 @@ async function measurePlacement(placement: Placement, store: MetaStateStore, zkH
   console.log(`paired rounds (${paired.rounds} rounds after ${WARMUP} warm-up; each round one collect with fresh clients and one plan call on one recovery-mode core, alternating which goes first):`);
   console.log(`  ${line('collect: collectReplicaInfos, fresh clients (as the handler)', paired.collect)}`);
   console.log(`  ${line("plan: start_recovery mode 'plan', handler call", paired.plan)}`);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  console.log(`  garbage-collection pauses within the calls, mean per call: collect ${mean(paired.collectGc).toFixed(1)} ms, plan ${mean(paired.planGc).toFixed(1)} ms`);
   const pairedRatio = stats(paired.ratios).p50;
   console.log(`  plan / collect per round: p50 ${pairedRatio.toFixed(2)}, p95 ${stats(paired.ratios).p95.toFixed(2)}; target <= ${PLAN_TARGET}: ${pairedRatio <= PLAN_TARGET ? 'met' : 'NOT met'}`);
   clients.forEach((c) => c.close());
@@ -258,26 +261,35 @@ async function pairedRounds(
   addresses: string[],
   freshCore: () => Promise<{ core: MetaServiceCore }>,
   planRequest: StartRecoveryRequest,
-): Promise<{ rounds: number; collect: number[]; plan: number[]; ratios: number[] }> {
+): Promise<{ rounds: number; collect: number[]; plan: number[]; ratios: number[]; collectGc: number[]; planGc: number[] }> {
   const rounds = pairedRoundCount;
   const { core } = await freshCore();
+  // Garbage-collection pauses (perf_hooks 'gc' entries) that start within each call, to tell how
+  // much of the difference is the collector's.
+  const pauses: { start: number; ms: number }[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) pauses.push({ start: e.startTime, ms: e.duration });
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  const gcWithin = (from: number, to: number) => pauses.filter((g) => g.start >= from && g.start < to).reduce((sum, g) => sum + g.ms, 0);
   const collectOnce = async () => {
     const t = performance.now();
     const reports = await collectAsTheHandler(addresses);
     const ms = performance.now() - t;
     if (reports.some((r) => r.err !== 'ERR_OK')) throw new Error('a node did not answer');
-    return ms;
+    return { ms, at: t };
   };
   const planOnce = async () => {
     const t = performance.now();
     const res = await core.handlers().start_recovery!(planRequest);
     const ms = performance.now() - t;
     if (res.err !== 'ERR_OK' || !res.plan || core.mode !== 'recovery') throw new Error(`plan: ${res.err}: ${res.hint_message}`);
-    return ms;
+    return { ms, at: t };
   };
-  const out = { rounds, collect: [] as number[], plan: [] as number[], ratios: [] as number[] };
+  const out = { rounds, collect: [] as number[], plan: [] as number[], ratios: [] as number[], collectGc: [] as number[], planGc: [] as number[] };
+  const calls: { collect: { ms: number; at: number }; plan: { ms: number; at: number } }[] = [];
   for (let i = 0; i < WARMUP + rounds; i++) {
-    let c: number, p: number;
+    let c: { ms: number; at: number }, p: { ms: number; at: number };
     if (i % 2 === 0) {
       c = await collectOnce();
       p = await planOnce();
@@ -286,9 +298,17 @@ async function pairedRounds(
       c = await collectOnce();
     }
     if (i < WARMUP) continue;
-    out.collect.push(c);
-    out.plan.push(p);
-    out.ratios.push(p / c);
+    out.collect.push(c.ms);
+    out.plan.push(p.ms);
+    out.ratios.push(p.ms / c.ms);
+    calls.push({ collect: c, plan: p });
+  }
+  // An entry arrives after its pause ends: let the last ones in before reading them.
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  observer.disconnect();
+  for (const { collect, plan } of calls) {
+    out.collectGc.push(gcWithin(collect.at, collect.at + collect.ms));
+    out.planGc.push(gcWithin(plan.at, plan.at + plan.ms));
   }
   await core.stop();
   return out;
