@@ -95,8 +95,13 @@ export function nodeDigest(f: NodeFingerprint): string {
   hash.update(digestHead(f), 'utf8').update('\n', 'utf8');
   const count = f.replicas.app_id.length;
   if (_numbers.length < count * _COLUMNS.length) _numbers = new Float64Array(count * _COLUMNS.length);
-  // TypedArray#set converts each entry as Number() does (a malformed value hashes as NaN).
-  _COLUMNS.forEach((column, i) => _numbers.set(f.replicas[column], i * count));
+  // Assigning to a Float64Array converts as Number() does (a malformed value hashes as NaN). A
+  // loop, not TypedArray#set: the columns are made at their size, and set() is slow on such arrays.
+  let at = 0;
+  for (const column of _COLUMNS) {
+    const values = f.replicas[column];
+    for (let i = 0; i < count; i++) _numbers[at++] = values[i];
+  }
   const bytes = new Uint8Array(_numbers.buffer, 0, count * _COLUMNS.length * 8);
   if (!_LITTLE_ENDIAN) {
     const view = new DataView(bytes.buffer, 0, bytes.length);
@@ -218,19 +223,25 @@ export function replicaRow(columns: ReplicaColumns, i: number): ReplicaFingerpri
  * sort only when needed.
  */
 function _replicaColumns(replicas: readonly ReplicaInfo[]): ReplicaColumns {
-  let inOrder = true;
-  for (let i = 1; i < replicas.length && inOrder; i++) inOrder = _comparePids(replicas[i - 1], replicas[i]) < 0;
-  const ordered = inOrder
-    ? replicas
-    : replicas
-        .map((r) => ({ r, text: canonicalJson(_replicaFingerprint(r)) }))
-        .sort((a, b) => _comparePids(a.r, b.r) || _compareText(a.text, b.text))
-        .map((k) => k.r);
+  // One pass in the order given, checking the order as it goes (the usual case); a second, sorted
+  // one only when the node listed its replicas out of order.
+  const columns = _columnsOf(replicas);
+  if (columns) return columns;
+  const sorted = replicas
+    .map((r) => ({ r, text: canonicalJson(_replicaFingerprint(r)) }))
+    .sort((a, b) => _comparePids(a.r, b.r) || _compareText(a.text, b.text))
+    .map((k) => k.r);
+  return _columnsOf(sorted, true)!;
+}
+
+/** The replicas' columns, in the order given; undefined when that is not strict pid order (unless `anyOrder`). */
+function _columnsOf(replicas: readonly ReplicaInfo[], anyOrder = false): ReplicaColumns | undefined {
   // Sized up front: filled by push, each column would grow (and copy) about ten times.
-  const n = ordered.length;
+  const n = replicas.length;
   const columns: ReplicaColumns = { app_id: new Array(n), partition_index: new Array(n), ballot: new Array(n), last_committed_decree: new Array(n), last_prepared_decree: new Array(n) };
   for (let i = 0; i < n; i++) {
-    const r = ordered[i];
+    const r = replicas[i];
+    if (!anyOrder && i > 0 && _comparePids(replicas[i - 1], r) >= 0) return undefined;
     columns.app_id[i] = r.pid.app_id;
     columns.partition_index[i] = r.pid.partition_index;
     columns.ballot[i] = r.ballot;
