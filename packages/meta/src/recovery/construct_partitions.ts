@@ -15,6 +15,12 @@ import { type Candidate, compareNodes, compareReplicaCandidates } from './compar
 export type ReplicasReport = { node: NodeAddress; replicas: readonly ReplicaInfo[] };
 
 export type ConstructPartitionsOptions = {
+  /**
+   * false: decide everything (candidates, primaries, lines, lost partitions) but make no
+   * PartitionConfiguration, so `partitions` is empty. A plan writes nothing and shows the primary
+   * through chosenPrimary, so it skips them: ~10^4 objects on a large cluster. Default true.
+   */
+  configurations?: boolean;
   /** Build a partition with no replica as an empty one (WARNING) instead of failing (ERROR). */
   skipLostPartitions: boolean;
   /**
@@ -70,6 +76,7 @@ export function constructPartitions(
   if (collected.unknownAppLines.length > 0) {
     return { ok: false, outcome: 'unknown_app_in_replica', hintLines: collected.unknownAppLines };
   }
+  const build = options.configurations !== false;
   const partitions = new Map<number, PartitionConfiguration[]>();
   const candidates = new Map<number, readonly Candidate[][]>();
   const hintLines: string[] = [];
@@ -79,24 +86,30 @@ export function constructPartitions(
     const slots = collected.slotsById.get(app.app_id)?.slots ?? [];
     const kept: Candidate[][] = new Array(app.partition_count);
     for (let pidx = 0; pidx < app.partition_count; pidx++) {
-      const pid = { app_id: app.app_id, partition_index: pidx };
       const list = (kept[pidx] = slots[pidx] ?? []);
-      if (app.status !== 'AS_AVAILABLE') {
-        // Pegasus: "ignore constructing partitions for dropping app": the partitions stay empty
-        // and no line is written, not even for lost partitions. The replicas are still kept.
-        pcs.push(emptyPartitionConfiguration(pid, app.max_replica_count));
-        continue;
+      // Pegasus: "ignore constructing partitions for dropping app": the partitions stay empty
+      // and no line is written, not even for lost partitions. The replicas are still kept.
+      if (app.status === 'AS_AVAILABLE') {
+        const line = _partitionLine(app, pidx, list, options.skipLostPartitions);
+        if (line) hintLines.push(line);
+        if (list.length === 0) lostPartitionCount++;
       }
-      const built = _constructPartition(app, pid, list, options.skipLostPartitions);
-      pcs.push(built.pc);
-      if (built.line) hintLines.push(built.line);
-      if (built.lost) lostPartitionCount++;
+      if (build) pcs.push(_configuration(app, pidx, list));
     }
-    partitions.set(app.app_id, pcs);
+    if (build) partitions.set(app.app_id, pcs);
     candidates.set(app.app_id, kept);
     hintLines.push(...(collected.outOfRangeLines.get(app.app_id) ?? []));
   }
   return { ok: true, partitions, candidates, hintLines, lostPartitionCount };
+}
+
+/**
+ * The replica that becomes the primary of a partition: the best candidate (the last; `candidates`
+ * worst first), for a partition of an available app; none for a lost partition or a dropped app.
+ * The one rule both the written configuration and the plan (which may skip building it) follow.
+ */
+export function chosenPrimary(app: AppInfo, candidates: readonly Candidate[]): Candidate | undefined {
+  return app.status === 'AS_AVAILABLE' && candidates.length > 0 ? candidates[candidates.length - 1] : undefined;
 }
 
 type _Collected = {
@@ -230,34 +243,23 @@ function _compareNumbers(a: number, b: number): number {
 }
 
 /**
- * Pegasus `construct_replica` for one partition of an available app, given its candidates sorted
- * worst first:
- * - none: the partition is lost. ERROR line (the caller fails with ERR_TRY_AGAIN), or with
- *   skip_lost_partitions a WARNING line and an empty partition (ballot 0, no primary); the guardian
- *   then gives it a fresh empty primary (pegasus-spec §2.5).
- * - otherwise the best is the primary and the partition takes its ballot (not bumped, as in
- *   Pegasus). `last_committed_decree` is also the primary's; Pegasus leaves it 0 until the next
- *   configuration change, we fill it so the stored configuration says what the primary holds.
+ * Pegasus `construct_replica` for one partition, given its candidates sorted worst first:
+ * - none: the partition is lost. For an available app, ERROR line (the caller fails with
+ *   ERR_TRY_AGAIN), or with skip_lost_partitions a WARNING line and an empty partition (ballot 0,
+ *   no primary); the guardian then gives it a fresh empty primary (pegasus-spec §2.5).
+ * - otherwise the best is the primary (chosenPrimary) and the partition takes its ballot (not
+ *   bumped, as in Pegasus). `last_committed_decree` is also the primary's; Pegasus leaves it 0 until
+ *   the next configuration change, we fill it so the stored configuration says what the primary holds.
  * - `last_drops` = the next best, at most `max_replica_count - 1`, worst first and best last:
  *   ballots [6, 7, 8, 9] give primary 9 and last_drops [7, 8]. Secondaries stay empty; the guardian
  *   adds them back by learning.
  * - fewer than `max_replica_count` replicas: the "only collects" WARNING (none when more).
+ * A dropped app's partitions stay empty, with no line.
  */
-function _constructPartition(
-  app: AppInfo,
-  pid: Gpid,
-  candidates: readonly Candidate[],
-  skipLostPartitions: boolean,
-): { pc: PartitionConfiguration; line?: string; lost: boolean } {
-  const pc = emptyPartitionConfiguration(pid, app.max_replica_count);
-  if (candidates.length === 0) {
-    const gpid = gpidToString(pid);
-    const line = skipLostPartitions
-      ? `WARNING: partition(${gpid}) has no replica collected, force recover the lost partition to empty`
-      : `ERROR: partition(${gpid}) has no replica collected, you can force recover it by set skip_lost_partitions option`;
-    return { pc, line, lost: true };
-  }
-  const primary = candidates[candidates.length - 1];
+function _configuration(app: AppInfo, pidx: number, candidates: readonly Candidate[]): PartitionConfiguration {
+  const pc = emptyPartitionConfiguration({ app_id: app.app_id, partition_index: pidx }, app.max_replica_count);
+  const primary = chosenPrimary(app, candidates);
+  if (!primary) return pc;
   pc.primary = primary.node;
   pc.ballot = primary.ballot;
   pc.last_committed_decree = primary.last_committed_decree;
@@ -265,9 +267,18 @@ function _constructPartition(
   const drops = Math.max(0, Math.min(candidates.length - 1, app.max_replica_count - 1));
   pc.last_drops = new Array(drops);
   for (let i = 0; i < drops; i++) pc.last_drops[i] = candidates[candidates.length - 1 - drops + i].node;
-  const collected = pc.last_drops.length + 1;
-  if (collected < app.max_replica_count) {
-    return { pc, line: `WARNING: partition(${gpidToString(pid)}) only collects ${collected}/${app.max_replica_count} of replicas, may lost data`, lost: false };
+  return pc;
+}
+
+/** The hint line of one partition of an available app (see _configuration), if it has one. */
+function _partitionLine(app: AppInfo, pidx: number, candidates: readonly Candidate[], skipLostPartitions: boolean): string | undefined {
+  const gpid = () => gpidToString({ app_id: app.app_id, partition_index: pidx });
+  if (candidates.length === 0) {
+    return skipLostPartitions
+      ? `WARNING: partition(${gpid()}) has no replica collected, force recover the lost partition to empty`
+      : `ERROR: partition(${gpid()}) has no replica collected, you can force recover it by set skip_lost_partitions option`;
   }
-  return { pc, lost: false };
+  const collected = 1 + Math.max(0, Math.min(candidates.length - 1, app.max_replica_count - 1));
+  if (collected < app.max_replica_count) return `WARNING: partition(${gpid()}) only collects ${collected}/${app.max_replica_count} of replicas, may lost data`;
+  return undefined;
 }

@@ -11,7 +11,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { AppInfo, AppStatus, PartitionConfiguration, ReplicaInfo } from '../../../proto/src/types.ts';
-import { constructPartitions, type ReplicasReport } from './construct_partitions.ts';
+import { chosenPrimary, constructPartitions, type ReplicasReport } from './construct_partitions.ts';
 import { candidateGpids, candidatesAt } from './_recovery_test_support.ts';
 
 const app = (id: number, partitions: number, max = 3, status: AppStatus = 'AS_AVAILABLE'): AppInfo => ({
@@ -78,6 +78,13 @@ for (const [name, max, reserve, skipLost, partition, candidates, hint, reports] 
     assert.is(candidatesAt(got.candidates, '1.0').map((c) => c.node).join(' '), candidates);
     assert.equal(got.hintLines, hint ? [hint] : []);
     assert.is(got.lostPartitionCount, reports.length === 0 ? 1 : 0);
+    assert.is(chosenPrimary(app(1, 1, max), candidatesAt(got.candidates, '1.0'))?.node ?? '', pc.primary, 'chosenPrimary is the written primary');
+    // Without configurations (a plan): the same decisions, no configuration objects.
+    const bare = constructPartitions([app(1, 1, max)], new Set([1]), reports, { skipLostPartitions: skipLost, maxReservedDroppedReplicas: reserve, configurations: false });
+    assert.ok(bare.ok);
+    if (!bare.ok) return;
+    assert.is(bare.partitions.size, 0);
+    assert.equal([bare.candidates, bare.hintLines, bare.lostPartitionCount], [got.candidates, got.hintLines, got.lostPartitionCount]);
   });
 }
 

@@ -25,6 +25,8 @@ export type RecoveryOptions = {
   nowSeconds: number;
   /** `[meta_server] max_reserved_dropped_replicas` (≥ 0; code default 1, production 0). */
   maxReservedDroppedReplicas: number;
+  /** false: leave `partitions` empty, everything else as usual (a plan; see constructPartitions). */
+  configurations?: boolean;
 };
 
 /**
@@ -52,7 +54,7 @@ export type RecoveryResult = {
   hintLines: string[];
   /** Every id from 1 to the highest reported id, ascending; empty unless `err` is ERR_OK. */
   apps: AppInfo[];
-  /** Per app id, its partitions in index order; empty unless `err` is ERR_OK. */
+  /** Per app id, its partitions in index order; empty unless `err` is ERR_OK (and `configurations` is not false). */
   partitions: Map<number, PartitionConfiguration[]>;
   /**
    * Per partition in `partitions` (by app id, then index: candidatesOf), the replicas kept for it,

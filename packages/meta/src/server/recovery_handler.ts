@@ -190,6 +190,8 @@ async function recover(core: MetaServiceCore, req: StartRecoveryRequest, mode: R
     ...options,
     nowSeconds: Math.floor(core.nowMs() / 1000),
     maxReservedDroppedReplicas: core.config.maxReservedDroppedReplicas,
+    // A plan writes nothing: it decides as a recovery does but makes no configuration objects.
+    configurations: mode !== 'plan',
   });
   const beacons = heartbeatReplicas(core);
   const plan = buildRecoveryPlan({

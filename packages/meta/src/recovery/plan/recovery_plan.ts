@@ -5,10 +5,11 @@
 // matches. Pure: no I/O, no clock (the caller passes `createdAtSeconds`); inputs are not mutated.
 
 import type { ErrorCode } from '../../../../proto/src/error_code.ts';
-import type { AppInfo, NodeAddress, PartitionConfiguration } from '../../../../proto/src/types.ts';
+import type { AppInfo, NodeAddress } from '../../../../proto/src/types.ts';
 import { gpidToString } from '../../../../proto/src/types.ts';
 import { type Candidate, compareNodes } from '../compare_replica_candidates.ts';
 import { RECOVERY_OUTCOMES, type RecoveryOptions, type RecoveryResult } from '../construct_recovery.ts';
+import { chosenPrimary } from '../construct_partitions.ts';
 import type { NodeReport } from '../node_report.ts';
 import { fingerprintReports, planId } from './fingerprint.ts';
 import { RISK_TIERS, type RiskTier, assessPartition } from './risk_tier.ts';
@@ -111,7 +112,6 @@ function _reportedNames(good: readonly NodeReport[]): Map<number, string> {
 }
 
 function _planTable(app: AppInfo, reportedName: string, result: RecoveryResult): PlanTable {
-  const pcs = result.partitions.get(app.app_id) ?? [];
   const table: PlanTable = {
     app_id: app.app_id,
     app_name: app.app_name,
@@ -125,7 +125,8 @@ function _planTable(app: AppInfo, reportedName: string, result: RecoveryResult):
   if (reportedName !== app.app_name) table.original_name = reportedName;
   const kept = result.candidates.get(app.app_id) ?? [];
   for (let pidx = 0; pidx < app.partition_count; pidx++) {
-    table.partitions.push(_planPartition(pidx, gpidToString({ app_id: app.app_id, partition_index: pidx }), kept[pidx] ?? [], pcs[pidx], app.max_replica_count));
+    const candidates = kept[pidx] ?? [];
+    table.partitions.push(_planPartition(pidx, gpidToString({ app_id: app.app_id, partition_index: pidx }), candidates, chosenPrimary(app, candidates), app.max_replica_count));
   }
   return table;
 }
@@ -134,7 +135,7 @@ function _planTable(app: AppInfo, reportedName: string, result: RecoveryResult):
  * The tier describes the replicas found, for dropped tables too (what a later recall would find);
  * the primary is the one to be written, so a dropped table's partitions have none.
  */
-function _planPartition(pidx: number, gpid: string, worstFirst: readonly Candidate[], pc: PartitionConfiguration | undefined, max: number): PlanPartition {
+function _planPartition(pidx: number, gpid: string, worstFirst: readonly Candidate[], primary: Candidate | undefined, max: number): PlanPartition {
   const risk = assessPartition(worstFirst, max);
   // Best first, in a list of its own (of exactly its length), holding the result's candidate
   // objects: neither the plan nor the result is ever mutated, and one copy less of ~10^4 objects
@@ -148,7 +149,7 @@ function _planPartition(pidx: number, gpid: string, worstFirst: readonly Candida
     may_lose_decrees: risk.mayLoseDecrees,
     missing_replicas: risk.missingReplicas,
   };
-  if (pc?.primary) partition.primary = pc.primary;
+  if (primary) partition.primary = primary.node;
   return partition;
 }
 

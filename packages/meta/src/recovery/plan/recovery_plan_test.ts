@@ -87,6 +87,13 @@ test('the primary in the plan is the one in the partition configuration', () => 
   }
 });
 
+test('a result made without configurations (as a plan makes it) gives the same plan', () => {
+  const inp = input();
+  const bare = { ...inp, result: constructRecovery(inp.reports, { ...OPTS, configurations: false }) };
+  assert.is(bare.result.partitions.size, 0);
+  assert.equal(buildRecoveryPlan(bare), buildRecoveryPlan(inp));
+});
+
 test('totals count served tables only', () => {
   const plan = buildRecoveryPlan(input());
   assert.equal(plan.totals, { partitions: 5, tiers: { intact: 2, degraded: 1, 'at-risk': 1, lost: 1 }, may_lose_decrees: 19 });
