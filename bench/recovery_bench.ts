@@ -229,7 +229,8 @@ async function measurePlacement(placement: Placement, store: MetaStateStore, zkH
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   console.log(`  garbage-collection pauses within the calls, mean per call: collect ${mean(paired.collectGc).toFixed(1)} ms, plan ${mean(paired.planGc).toFixed(1)} ms`);
   const pairedRatio = stats(paired.ratios).p50;
-  console.log(`  plan / collect per round: p50 ${pairedRatio.toFixed(2)}, p95 ${stats(paired.ratios).p95.toFixed(2)}; target <= ${PLAN_TARGET}: ${pairedRatio <= PLAN_TARGET ? 'met' : 'NOT met'}`);
+  const ratioOfMedians = stats(paired.plan).p50 / stats(paired.collect).p50;
+  console.log(`  plan / collect per round: p50 ${pairedRatio.toFixed(2)}, p95 ${stats(paired.ratios).p95.toFixed(2)}; target <= ${PLAN_TARGET}: ${pairedRatio <= PLAN_TARGET ? 'met' : 'NOT met'} (plan p50 / collect p50 of these rounds: ${ratioOfMedians.toFixed(2)})`);
   clients.forEach((c) => c.close());
   stop();
   return pairedRatio;
