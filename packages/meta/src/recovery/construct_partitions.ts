@@ -192,7 +192,7 @@ function _collectCandidates(
  * reports one gpid twice keeps its last entry. A slot holds a handful of replicas, so an insertion
  * beats a sort per partition (a large cluster has ~10^4 partitions; bench/recovery_bench.ts). The
  * result is a new array of exactly its length: a `push` would give each of those lists room for
- * 17 entries, which the plan then keeps alive.
+ * 17 entries, which the result then keeps alive.
  */
 function _withCandidate(slot: readonly Candidate[], candidate: Candidate): Candidate[] {
   let replaced = -1;
