@@ -12,7 +12,10 @@ export type Run = { code: number; out: string };
 
 /** Run `./run.sh <args>`; stdout and stderr together. */
 export function runSh(args: string[], input = '', timeoutMs = 300_000, env: Record<string, string> = {}): Run {
+  const started = performance.now();
   const r = spawnSync(join(ROOT, 'run.sh'), args, { cwd: ROOT, input, encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, FORCE_COLOR: '0', ...env } });
+  // PEGASUS_TS_E2E_TIMING=1: one line per step on stderr, to see where an e2e file spends its time.
+  if (process.env.PEGASUS_TS_E2E_TIMING) process.stderr.write(`[e2e] ${((performance.now() - started) / 1000).toFixed(1)} s  ${args.join(' ')}${input ? `  <<< ${input.trim().split('\n').join('; ').slice(0, 80)}` : ''}\n`);
   return { code: r.status ?? -1, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
 }
 

@@ -62,6 +62,10 @@ async function main(): Promise<void> {
   try {
     const result = await core.start();
     if (!result.ok) {
+      // Delete the leader lock node before leaving: closing the session is not awaited by the
+      // ZooKeeper client, so without this the node could outlive the process until the session
+      // times out, and the operator's corrected restart would wait that long for the lock.
+      await core.stop();
       await store.close();
       fail(result.error);
     }
