@@ -51,7 +51,8 @@ export type ReplicaFingerprint = {
  * A node's replicas column by column: entry i of every column is replica i. Columns, not one object
  * per replica, because a plan carries every replica of the cluster (9600 on the benchmark cluster):
  * five arrays per node cost the meta a fraction of 10^4 small objects to build and to collect, and
- * the saved plan is a fifth the size. Ascending app id, then partition index (numerically).
+ * their part of a saved plan is a fifth the size (170 KB of JSON there, against 810 KB as rows).
+ * Ascending app id, then partition index (numerically).
  */
 export type ReplicaColumns = {
   app_id: number[];

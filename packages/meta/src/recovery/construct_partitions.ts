@@ -263,11 +263,16 @@ function _configuration(app: AppInfo, pidx: number, candidates: readonly Candida
   pc.primary = primary.node;
   pc.ballot = primary.ballot;
   pc.last_committed_decree = primary.last_committed_decree;
-  // The next best max_replica_count - 1, worst first (candidates[length-1] is the primary).
-  const drops = Math.max(0, Math.min(candidates.length - 1, app.max_replica_count - 1));
+  // The next best, worst first (candidates[length-1] is the primary).
+  const drops = _lastDropCount(app, candidates);
   pc.last_drops = new Array(drops);
   for (let i = 0; i < drops; i++) pc.last_drops[i] = candidates[candidates.length - 1 - drops + i].node;
   return pc;
+}
+
+/** How many candidates below the primary go to last_drops: at most max_replica_count - 1. */
+function _lastDropCount(app: AppInfo, candidates: readonly Candidate[]): number {
+  return Math.max(0, Math.min(candidates.length - 1, app.max_replica_count - 1));
 }
 
 /** The hint line of one partition of an available app (see _configuration), if it has one. */
@@ -278,7 +283,7 @@ function _partitionLine(app: AppInfo, pidx: number, candidates: readonly Candida
       ? `WARNING: partition(${gpid()}) has no replica collected, force recover the lost partition to empty`
       : `ERROR: partition(${gpid()}) has no replica collected, you can force recover it by set skip_lost_partitions option`;
   }
-  const collected = 1 + Math.max(0, Math.min(candidates.length - 1, app.max_replica_count - 1));
+  const collected = 1 + _lastDropCount(app, candidates);
   if (collected < app.max_replica_count) return `WARNING: partition(${gpid()}) only collects ${collected}/${app.max_replica_count} of replicas, may lost data`;
   return undefined;
 }

@@ -11,7 +11,7 @@
 
 import type { ErrorCode } from '../../../proto/src/error_code.ts';
 import type { AppInfo, NodeAddress, PartitionConfiguration } from '../../../proto/src/types.ts';
-import { type Candidate, compareNodes } from './compare_replica_candidates.ts';
+import { compareNodes } from './compare_replica_candidates.ts';
 import { constructApps } from './construct_apps.ts';
 import { constructPartitions, type RecoveryCandidates } from './construct_partitions.ts';
 import type { NodeReport } from './node_report.ts';

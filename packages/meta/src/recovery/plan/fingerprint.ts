@@ -8,6 +8,7 @@ import type { ErrorCode } from '../../../../proto/src/error_code.ts';
 import type { AppInfo, ReplicaInfo } from '../../../../proto/src/types.ts';
 import { gpidToString } from '../../../../proto/src/types.ts';
 import { compareNodes } from '../compare_replica_candidates.ts';
+import { compatibleAppInfos } from '../construct_apps.ts';
 import type { NodeReport } from '../node_report.ts';
 import { canonicalJson } from './canonical_json.ts';
 import type { AppFingerprint, NodeFingerprint, ReplicaColumns, ReplicaFingerprint } from '../../../../proto/src/recovery_plan.ts';
@@ -181,22 +182,12 @@ export function fingerprintNode(report: NodeReport, shared: SharedAppFingerprint
   };
 }
 
-/** Would fingerprinting `a` give exactly `known` (same values, same envs)? */
+/**
+ * Would fingerprinting `a` give exactly `known`? An app fingerprint holds the fields recovery
+ * compares (compatibleAppInfos) and the envs, so: compatible, and the same envs.
+ */
 function _sameApp(known: AppFingerprint, a: AppInfo): boolean {
-  if (
-    known.app_id !== a.app_id ||
-    known.app_name !== a.app_name ||
-    known.status !== a.status ||
-    known.partition_count !== a.partition_count ||
-    known.drop_second !== a.drop_second ||
-    known.expire_second !== a.expire_second ||
-    known.app_type !== a.app_type ||
-    known.is_stateful !== a.is_stateful ||
-    known.max_replica_count !== a.max_replica_count ||
-    known.create_second !== a.create_second
-  ) {
-    return false;
-  }
+  if (!compatibleAppInfos(known, a)) return false;
   if (!_isRecord(known.envs) || !_isRecord(a.envs)) return false;
   const keys = Object.keys(known.envs);
   if (Object.keys(a.envs).length !== keys.length) return false;

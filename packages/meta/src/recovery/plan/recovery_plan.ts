@@ -9,7 +9,7 @@ import type { AppInfo, NodeAddress } from '../../../../proto/src/types.ts';
 import { gpidToString } from '../../../../proto/src/types.ts';
 import { type Candidate, compareNodes } from '../compare_replica_candidates.ts';
 import { RECOVERY_OUTCOMES, type RecoveryOptions, type RecoveryResult } from '../construct_recovery.ts';
-import { chosenPrimary } from '../construct_partitions.ts';
+import { candidatesOf, chosenPrimary } from '../construct_partitions.ts';
 import type { NodeReport } from '../node_report.ts';
 import { fingerprintReports, planId } from './fingerprint.ts';
 import { RISK_TIERS, type RiskTier, assessPartition } from './risk_tier.ts';
@@ -123,10 +123,10 @@ function _planTable(app: AppInfo, reportedName: string, result: RecoveryResult):
     partitions: [],
   };
   if (reportedName !== app.app_name) table.original_name = reportedName;
-  const kept = result.candidates.get(app.app_id) ?? [];
   for (let pidx = 0; pidx < app.partition_count; pidx++) {
-    const candidates = kept[pidx] ?? [];
-    table.partitions.push(_planPartition(pidx, gpidToString({ app_id: app.app_id, partition_index: pidx }), candidates, chosenPrimary(app, candidates), app.max_replica_count));
+    const pid = { app_id: app.app_id, partition_index: pidx };
+    const candidates = candidatesOf(result.candidates, pid);
+    table.partitions.push(_planPartition(pidx, gpidToString(pid), candidates, chosenPrimary(app, candidates), app.max_replica_count));
   }
   return table;
 }
