@@ -59,21 +59,24 @@ const PLAN_TARGET = 1.2;
 
 type Placement = 'processes' | 'process' | 'inprocess';
 
+/** Running replica servers: their addresses and how to stop them all. */
+type ServerSet = { addresses: string[]; stop: () => void };
+
 /** One child process per generated node, started one after the other. */
-async function startServersInChildren(): Promise<{ addresses: string[]; stop: () => void }> {
-  const children: { addresses: string[]; stop: () => void }[] = [];
+async function startServersInChildren(): Promise<ServerSet> {
+  const children: ServerSet[] = [];
   for (let node = 0; node < NODES; node++) children.push(await startServersInChild(node));
   return { addresses: children.flatMap((c) => c.addresses), stop: () => children.forEach((c) => c.stop()) };
 }
 
-const PLACEMENTS: Record<Placement, { start: () => Promise<{ addresses: string[]; stop: () => void }>; text: string }> = {
+const PLACEMENTS: Record<Placement, { start: () => Promise<ServerSet>; text: string }> = {
   processes: { start: startServersInChildren, text: 'each in a child process of its own, as run.sh runs replica servers' },
   process: { start: () => startServersInChild(), text: 'all in one child process' },
   inprocess: { start: () => startGeneratedServers(generateCluster()), text: "in the benchmark's own process" },
 };
 
 /** Generated servers in a child process (all, or only node `node`); resolves once it printed their addresses. */
-async function startServersInChild(node?: number): Promise<{ addresses: string[]; stop: () => void }> {
+async function startServersInChild(node?: number): Promise<ServerSet> {
   const args = ['--import', 'tsx', new URL('./_recovery_bench_servers.ts', import.meta.url).pathname, ...(node === undefined ? [] : ['--node', String(node)])];
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const firstLine = await new Promise<string>((resolve, reject) => {
@@ -226,8 +229,7 @@ async function measurePlacement(placement: Placement, store: MetaStateStore, zkH
   console.log(`paired rounds (${paired.rounds} rounds after ${WARMUP} warm-up; each round one collect with fresh clients and one plan call on one recovery-mode core, alternating which goes first):`);
   console.log(`  ${line('collect: collectReplicaInfos, fresh clients (as the handler)', paired.collect)}`);
   console.log(`  ${line("plan: start_recovery mode 'plan', handler call", paired.plan)}`);
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  console.log(`  garbage-collection pauses within the calls, mean per call: collect ${mean(paired.collectGc).toFixed(1)} ms, plan ${mean(paired.planGc).toFixed(1)} ms`);
+  console.log(`  garbage-collection pauses within the calls, mean per call: collect ${stats(paired.collectGc).mean.toFixed(1)} ms, plan ${stats(paired.planGc).mean.toFixed(1)} ms`);
   const pairedRatio = stats(paired.ratios).p50;
   const ratioOfMedians = stats(paired.plan).p50 / stats(paired.collect).p50;
   console.log(`  plan / collect per round: p50 ${pairedRatio.toFixed(2)}, p95 ${stats(paired.ratios).p95.toFixed(2)}; target <= ${PLAN_TARGET}: ${pairedRatio <= PLAN_TARGET ? 'met' : 'NOT met'} (plan p50 / collect p50 of these rounds: ${ratioOfMedians.toFixed(2)})`);
