@@ -1,5 +1,5 @@
 // Test helpers: N replica servers plus a fake meta in this process, on random ports in
-// 40000-59999, with data dirs under one temp dir that `stop()` removes. Conditions are polled
+// 61000-65499, with data dirs under one temp dir that `stop()` removes. Conditions are polled
 // against a deadline and a timeout reports the last observation (no fixed sleeps).
 
 import { rmSync } from 'node:fs';
@@ -16,8 +16,14 @@ const encoder = new TextEncoder();
 export const bytes = (s: string): Uint8Array => encoder.encode(s);
 export const text = (b: Uint8Array): string => new TextDecoder().decode(b);
 
+/**
+ * A listen port for a test server: above Linux's default ephemeral range (32768-60999), where the
+ * kernel picks the local ports of outgoing connections, so a client socket of this or a parallel
+ * test never holds it. A server started as a child process exits when its port is taken, and a
+ * test cannot retry that as startServer does.
+ */
 export function randomPort(): number {
-  return 40000 + Math.floor(Math.random() * 20000);
+  return 61000 + Math.floor(Math.random() * 4500);
 }
 
 /** Polls `probe` until it returns true; on timeout throws with the last value it described. */
