@@ -69,24 +69,25 @@ export function candidatesOf(candidates: RecoveryCandidates, pid: Gpid): readonl
 export function constructPartitions(
   apps: readonly AppInfo[],
   reportedAppIds: ReadonlySet<number>,
-  reports: readonly ReplicasReport[],
+  replicas: readonly ReplicasReport[] | CandidateCollector,
   options: ConstructPartitionsOptions,
 ): ConstructPartitionsResult {
-  const collected = _collectCandidates(apps, reportedAppIds, reports, options.maxReservedDroppedReplicas);
+  const collector = replicas instanceof CandidateCollector ? replicas : CandidateCollector.of(replicas);
+  const collected = _settleCandidates(apps, reportedAppIds, collector, options.maxReservedDroppedReplicas);
   if (collected.unknownAppLines.length > 0) {
     return { ok: false, outcome: 'unknown_app_in_replica', hintLines: collected.unknownAppLines };
   }
   const build = options.configurations !== false;
   const partitions = new Map<number, PartitionConfiguration[]>();
-  const candidates = new Map<number, readonly Candidate[][]>();
+  const candidates = new Map<number, readonly (readonly Candidate[])[]>();
   const hintLines: string[] = [];
   let lostPartitionCount = 0;
   for (const app of apps) {
     const pcs: PartitionConfiguration[] = [];
     const slots = collected.slotsById.get(app.app_id)?.slots ?? [];
-    const kept: Candidate[][] = new Array(app.partition_count);
+    const kept: (readonly Candidate[])[] = new Array(app.partition_count);
     for (let pidx = 0; pidx < app.partition_count; pidx++) {
-      const list = (kept[pidx] = slots[pidx] ?? []);
+      const list = (kept[pidx] = slots[pidx] ?? _NO_CANDIDATES);
       // Pegasus: "ignore constructing partitions for dropping app": the partitions stay empty
       // and no line is written, not even for lost partitions. The replicas are still kept.
       if (app.status === 'AS_AVAILABLE') {
@@ -112,16 +113,64 @@ export function chosenPrimary(app: AppInfo, candidates: readonly Candidate[]): C
   return app.status === 'AS_AVAILABLE' && candidates.length > 0 ? candidates[candidates.length - 1] : undefined;
 }
 
+/**
+ * Pegasus `collect_replica`, node by node, before the app list is known: each replica becomes a
+ * candidate (who holds it and how far it got), kept with its app id and partition index.
+ * constructPartitions then settles them against the apps (`_settleCandidates`).
+ *
+ * Why node by node: the handler adds each node's replicas as its answer arrives and then drops the
+ * decoded answer. A plan then keeps ~10^4 small candidates alive instead of the decoded replies,
+ * which every young-generation collection would otherwise copy again (bench/recovery_bench.ts; a
+ * plan should cost at most 1.2x the collection).
+ */
+export class CandidateCollector {
+  readonly #rows: _NodeRows[] = [];
+
+  /** A collector with these reports added, in order. */
+  static of(reports: readonly ReplicasReport[]): CandidateCollector {
+    const collector = new CandidateCollector();
+    for (const r of reports) collector.add(r.node, r.replicas);
+    return collector;
+  }
+
+  /** Add one node's replicas, in the order the node listed them (call once per node). */
+  add(node: NodeAddress, replicas: readonly ReplicaInfo[]): void {
+    // Sized up front: filled by push, each list would grow (and copy) about ten times.
+    const n = replicas.length;
+    const rows: _NodeRows = { node, appIds: new Array(n), pidxs: new Array(n), candidates: new Array(n) };
+    for (let i = 0; i < n; i++) {
+      const r = replicas[i];
+      rows.appIds[i] = r.pid.app_id;
+      rows.pidxs[i] = r.pid.partition_index;
+      rows.candidates[i] = { node, ballot: r.ballot, last_committed_decree: r.last_committed_decree, last_prepared_decree: r.last_prepared_decree };
+    }
+    this.#rows.push(rows);
+  }
+
+  /** The nodes added, in the order they were added. */
+  nodes(): NodeAddress[] {
+    return this.#rows.map((r) => r.node);
+  }
+
+  /** Every node's rows, in the order added. Read only. */
+  rows(): readonly _NodeRows[] {
+    return this.#rows;
+  }
+}
+
+/** One node's replicas as columns: row i is replica i of the node's answer. */
+type _NodeRows = { node: NodeAddress; appIds: number[]; pidxs: number[]; candidates: Candidate[] };
+
 type _Collected = {
   /** Per reported app id, per partition index, its candidates (worst first, capped); holes: none. */
-  slotsById: Map<number, { app: AppInfo; slots: (Candidate[] | undefined)[] }>;
+  slotsById: Map<number, { app: AppInfo; slots: (readonly Candidate[] | undefined)[] }>;
   unknownAppLines: string[];
   /** Per app id, the WARNING lines for replicas with a partition index out of range. */
   outOfRangeLines: Map<number, string[]>;
 };
 
 /**
- * Pegasus `collect_replica` for every reported replica. Three cases:
+ * Settle the collected replicas against the apps. Three cases per replica:
  *
  * | the replica's app id / partition index          | what happens                          |
  * |-------------------------------------------------|---------------------------------------|
@@ -137,80 +186,122 @@ type _Collected = {
  *
  * The candidate list of a partition keeps the best `max_replica_count + reserve` replicas, as
  * Pegasus's `check_size` does by dropping the worst one after each insert; with a total order the
- * survivors are the same whatever the insertion order. A node that reports one gpid twice keeps its
- * last entry (Pegasus removes the node's old entry before inserting).
+ * survivors are the same whatever the order nodes came in. A node that reports one gpid twice
+ * keeps its last entry (Pegasus removes the node's old entry before inserting).
+ *
+ * Two passes over the rows: count per partition, then fill lists made at their exact size (a list
+ * grown by insertion would be copied once per replica, and a `push` reserves 17 slots), then sort
+ * each list. The collector is not changed.
  */
-function _collectCandidates(
+function _settleCandidates(
   apps: readonly AppInfo[],
   reportedAppIds: ReadonlySet<number>,
-  reports: readonly ReplicasReport[],
+  collector: CandidateCollector,
   maxReservedDroppedReplicas: number,
 ): _Collected {
-  // Slots per app id, one per partition index: plain arrays, no per-replica gpid text or map key
-  // (a large cluster reports ~10^4 replicas; bench/recovery_bench.ts). Only apps some node
-  // reported get slots; a replica of any other id is an unknown-app error below.
-  const slotsById = new Map<number, { app: AppInfo; slots: (Candidate[] | undefined)[] }>();
-  for (const app of apps) if (reportedAppIds.has(app.app_id)) slotsById.set(app.app_id, { app, slots: new Array(app.partition_count) });
+  // Only apps some node reported get slots; a replica of any other id is an unknown-app error.
+  const entries = new Map<number, _SlotsEntry>();
+  for (const app of apps) {
+    if (reportedAppIds.has(app.app_id)) entries.set(app.app_id, { app, counts: new Int32Array(app.partition_count), slots: new Array(app.partition_count) });
+  }
+  const rows = collector.rows();
   const unknown: _Unknown[] = [];
   const outOfRange: { appId: number; pidx: number; node: NodeAddress; line: string }[] = [];
-  for (const { node, replicas } of reports) {
-    // Replica servers list their replicas app by app: look the slots up once per run of one id.
+  // Pass 1: count the replicas of each partition; name the ones that belong to none.
+  for (const { node, appIds, pidxs } of rows) {
     let entryId: number | undefined;
-    let entry: { app: AppInfo; slots: (Candidate[] | undefined)[] } | undefined;
-    for (const r of replicas) {
-      if (r.pid.app_id !== entryId) entry = slotsById.get((entryId = r.pid.app_id));
-      const pidx = r.pid.partition_index;
+    let entry: _SlotsEntry | undefined;
+    for (let i = 0; i < appIds.length; i++) {
+      // Replica servers list their replicas app by app: look the entry up once per run of one id.
+      if (appIds[i] !== entryId || i === 0) entry = entries.get((entryId = appIds[i]));
+      const pidx = pidxs[i];
       if (!entry) {
-        unknown.push({ appId: r.pid.app_id, pidx, node, gpid: gpidToString(r.pid) });
-        continue;
-      }
-      const { app, slots } = entry;
-      if (!Number.isInteger(pidx) || pidx < 0 || pidx >= app.partition_count) {
+        unknown.push({ appId: appIds[i], pidx, node, gpid: gpidToString({ app_id: appIds[i], partition_index: pidx }) });
+      } else if (_isIndexOf(entry.app, pidx)) {
+        entry.counts[pidx]++;
+      } else {
+        const { app } = entry;
         const line =
-          `WARNING: ignore replica(${gpidToString(r.pid)}) on node(${node}): app(${app.app_id}) has partition_count(${app.partition_count}), ` +
+          `WARNING: ignore replica(${gpidToString({ app_id: app.app_id, partition_index: pidx })}) on node(${node}): app(${app.app_id}) has partition_count(${app.partition_count}), ` +
           `the replica may be left over from a partition split; check that node's replica directories`;
         outOfRange.push({ appId: app.app_id, pidx, node, line });
-        continue;
       }
-      const candidate: Candidate = { node, ballot: r.ballot, last_committed_decree: r.last_committed_decree, last_prepared_decree: r.last_prepared_decree };
-      const slot = slots[pidx];
-      slots[pidx] = slot ? _withCandidate(slot, candidate) : [candidate];
     }
   }
-  for (const { app, slots } of slotsById.values()) {
-    const cap = app.max_replica_count + maxReservedDroppedReplicas;
-    for (let pidx = 0; pidx < slots.length; pidx++) {
-      const slot = slots[pidx];
-      if (slot && slot.length > cap) slots[pidx] = slot.slice(slot.length - cap);
+  // Pass 2: fill each partition's list, nodes in the order added, each node's replicas in its order.
+  const filled = new Map<number, Candidate[][]>();
+  for (const [appId, { counts }] of entries) {
+    const lists: Candidate[][] = new Array(counts.length);
+    for (let pidx = 0; pidx < counts.length; pidx++) if (counts[pidx] > 0) lists[pidx] = new Array(counts[pidx]);
+    counts.fill(0);
+    filled.set(appId, lists);
+  }
+  for (const { appIds, pidxs, candidates } of rows) {
+    let entryId: number | undefined;
+    let entry: _SlotsEntry | undefined;
+    let lists: Candidate[][] | undefined;
+    for (let i = 0; i < appIds.length; i++) {
+      if (appIds[i] !== entryId || i === 0) {
+        entry = entries.get((entryId = appIds[i]));
+        lists = filled.get(entryId);
+      }
+      const pidx = pidxs[i];
+      if (!entry || !_isIndexOf(entry.app, pidx)) continue;
+      lists![pidx][entry.counts[pidx]++] = candidates[i];
     }
   }
+  // Sort each list worst first, one entry per node, capped.
+  for (const [appId, entry] of entries) {
+    const cap = entry.app.max_replica_count + maxReservedDroppedReplicas;
+    const lists = filled.get(appId)!;
+    for (let pidx = 0; pidx < lists.length; pidx++) {
+      const list = lists[pidx];
+      if (!list) continue;
+      const sorted = _sortWorstFirst(_lastEntryPerNode(list));
+      entry.slots[pidx] = sorted.length > cap ? sorted.slice(sorted.length - cap) : sorted;
+    }
+  }
+  const slotsById = new Map<number, { app: AppInfo; slots: (readonly Candidate[] | undefined)[] }>();
+  for (const [appId, { app, slots }] of entries) slotsById.set(appId, { app, slots });
   return { slotsById, unknownAppLines: _unknownAppLines(unknown), outOfRangeLines: _groupOutOfRange(outOfRange) };
 }
 
-/**
- * `slot` with `candidate` put in, sorted by compareReplicaCandidates (worst first). A node that
- * reports one gpid twice keeps its last entry. A slot holds a handful of replicas, so an insertion
- * beats a sort per partition (a large cluster has ~10^4 partitions; bench/recovery_bench.ts). The
- * result is a new array of exactly its length: a `push` would give each of those lists room for
- * 17 entries, which the result then keeps alive.
- */
-function _withCandidate(slot: readonly Candidate[], candidate: Candidate): Candidate[] {
-  let replaced = -1;
-  for (let i = 0; i < slot.length; i++) if (slot[i].node === candidate.node) replaced = i;
-  const out = new Array<Candidate>(slot.length + (replaced >= 0 ? 0 : 1));
-  let at = 0;
-  let placed = false;
-  for (let i = 0; i < slot.length; i++) {
-    if (i === replaced) continue;
-    // Below the first one that is better: the list stays worst first.
-    if (!placed && compareReplicaCandidates(slot[i], candidate) > 0) {
-      out[at++] = candidate;
-      placed = true;
-    }
-    out[at++] = slot[i];
+type _SlotsEntry = { app: AppInfo; counts: Int32Array; slots: (readonly Candidate[] | undefined)[] };
+
+function _isIndexOf(app: AppInfo, pidx: number): boolean {
+  return Number.isInteger(pidx) && pidx >= 0 && pidx < app.partition_count;
+}
+
+/** `list` (one partition's candidates in the order added) with only the last entry of each node. */
+function _lastEntryPerNode(list: Candidate[]): Candidate[] {
+  // The usual list is a few replicas from distinct nodes: compare pairs; a long one (a malformed
+  // node listing one gpid over and over) goes through a map.
+  if (list.length > 8) {
+    const last = new Map<NodeAddress, number>();
+    list.forEach((c, i) => last.set(c.node, i));
+    return last.size === list.length ? list : list.filter((c, i) => last.get(c.node) === i);
   }
-  if (!placed) out[at] = candidate;
-  return out;
+  for (let i = 1; i < list.length; i++) {
+    for (let j = 0; j < i; j++) if (list[j].node === list[i].node) return list.filter((c, k) => !list.some((later, m) => m > k && later.node === c.node));
+  }
+  return list;
+}
+
+/**
+ * Sort in place by compareReplicaCandidates, worst first. A partition has a handful of replicas, so
+ * an insertion sort beats Array#sort (a large cluster has ~10^4 partitions; bench/recovery_bench.ts).
+ */
+function _sortWorstFirst(list: Candidate[]): Candidate[] {
+  for (let i = 1; i < list.length; i++) {
+    const c = list[i];
+    let j = i - 1;
+    while (j >= 0 && compareReplicaCandidates(list[j], c) > 0) {
+      list[j + 1] = list[j];
+      j--;
+    }
+    list[j + 1] = c;
+  }
+  return list;
 }
 
 type _Unknown = { appId: number; pidx: number; node: NodeAddress; gpid: string };

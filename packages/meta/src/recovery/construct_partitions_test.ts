@@ -11,7 +11,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { AppInfo, AppStatus, PartitionConfiguration, ReplicaInfo } from '../../../proto/src/types.ts';
-import { chosenPrimary, constructPartitions, type ReplicasReport } from './construct_partitions.ts';
+import { CandidateCollector, chosenPrimary, constructPartitions, type ReplicasReport } from './construct_partitions.ts';
 import { candidateGpids, candidatesAt } from './_recovery_test_support.ts';
 
 const app = (id: number, partitions: number, max = 3, status: AppStatus = 'AS_AVAILABLE'): AppInfo => ({
@@ -157,6 +157,34 @@ test('a node reporting one gpid twice counts once, with its last entry (Pegasus 
   const got = constructPartitions([app(1, 1)], new Set([1]), [on('n1', rep('1.0', 9, 9), rep('1.0', 2, 2)), on('n2', rep('1.0', 5, 5))], OPTS);
   assert.ok(got.ok);
   if (got.ok) assert.is(brief(got.partitions.get(1)![0]), 'n2 b5 d5 [n1]');
+});
+
+test('a node listing one gpid many times keeps its last entry (the long-list path)', () => {
+  const many = Array.from({ length: 12 }, (_, i) => rep('1.0', 20 - i, 20 - i));
+  const got = constructPartitions([app(1, 1)], new Set([1]), [on('n1', ...many), on('n2', rep('1.0', 10, 10)), on('n3', rep('1.0', 11, 11))], OPTS);
+  assert.ok(got.ok);
+  if (got.ok) assert.is(brief(got.partitions.get(1)![0]), 'n3 b11 d11 [n1 n2]');
+});
+
+// The handler adds each node to a CandidateCollector as its answer arrives, in whatever order the
+// answers come: the result must be the one the reports give, in any order.
+test('a collector fed in any node order gives the result of the reports', () => {
+  const apps = [app(1, 3), app(2, 2), app(3, 1, 3, 'AS_DROPPED')];
+  const reports = [
+    on('n1', rep('1.0', 3, 30, 31), rep('1.1', 3, 30), rep('2.1', 1, 1), rep('1.7', 1, 1), rep('3.0', 2, 2)),
+    on('n2', rep('1.0', 3, 29), rep('2.0', 4, 4), rep('1.0', 3, 32), rep('2.1', 1, 2)),
+    on('n3', rep('2.1', 1, 1), rep('1.1', 4, 1), { ...rep('1.0', 9, 9), pid: { app_id: 1, partition_index: 0.5 } }),
+  ];
+  const options = { ...OPTS, skipLostPartitions: true };
+  const want = constructPartitions(apps, new Set([1, 2, 3]), reports, options);
+  for (const order of [[0, 1, 2], [2, 1, 0], [1, 2, 0]]) {
+    const collector = new CandidateCollector();
+    for (const i of order) collector.add(reports[i].node, reports[i].replicas);
+    assert.equal(constructPartitions(apps, new Set([1, 2, 3]), collector, options), want, `order ${order}`);
+    assert.equal(collector.nodes(), order.map((i) => reports[i].node));
+  }
+  assert.ok(want.ok);
+  if (want.ok) assert.equal(candidatesAt(want.candidates, '1.0').map((c) => `${c.node}:${c.last_committed_decree}`), ['n1:30', 'n2:32']);
 });
 
 test.run();

@@ -13,7 +13,7 @@ import type { ErrorCode } from '../../../proto/src/error_code.ts';
 import type { AppInfo, NodeAddress, PartitionConfiguration } from '../../../proto/src/types.ts';
 import { compareNodes } from './compare_replica_candidates.ts';
 import { constructApps } from './construct_apps.ts';
-import { constructPartitions, type RecoveryCandidates } from './construct_partitions.ts';
+import { CandidateCollector, constructPartitions, type RecoveryCandidates } from './construct_partitions.ts';
 import type { NodeReport } from './node_report.ts';
 
 export type RecoveryOptions = {
@@ -27,6 +27,12 @@ export type RecoveryOptions = {
   maxReservedDroppedReplicas: number;
   /** false: leave `partitions` empty, everything else as usual (a plan; see constructPartitions). */
   configurations?: boolean;
+  /**
+   * The replicas of every good report (err ERR_OK), already collected node by node as the answers
+   * arrived (the handler does, and then drops the decoded lists). The reports' own `replicas` are
+   * not read then. Made from the reports when absent.
+   */
+  collected?: CandidateCollector;
 };
 
 /**
@@ -122,17 +128,23 @@ export function constructRecovery(reports: readonly NodeReport[], options: Recov
     options.nowSeconds,
   );
   if (!apps.ok) return _fail(apps.outcome, [...badLines, ...apps.hintLines]);
-  const built = constructPartitions(
-    apps.apps,
-    apps.reportedAppIds,
-    good.map((r) => ({ node: r.node, replicas: r.replicas ?? [] })),
-    options,
-  );
+  const built = constructPartitions(apps.apps, apps.reportedAppIds, _collectedFrom(good, options.collected), options);
   if (!built.ok) return _fail(built.outcome, [...badLines, ...apps.hintLines, ...built.hintLines]);
   const hintLines = [...badLines, ...apps.hintLines, ...built.hintLines];
   // Pegasus: `failed_count > 0 && !skip_lost_partitions` -> ERR_TRY_AGAIN (server_state.cpp:2606-2622).
   if (built.lostPartitionCount > 0 && !options.skipLostPartitions) return _fail('lost_partitions', hintLines);
   return { err: 'ERR_OK', outcome: 'ok', hintLines, apps: apps.apps, partitions: built.partitions, candidates: built.candidates };
+}
+
+/** The candidates of the good reports: the caller's collector (checked to hold exactly those nodes), or new. */
+function _collectedFrom(good: readonly NodeReport[], collected: CandidateCollector | undefined): CandidateCollector {
+  if (!collected) return CandidateCollector.of(good.map((r) => ({ node: r.node, replicas: r.replicas ?? [] })));
+  const fed = [...collected.nodes()].sort(compareNodes);
+  // `good` is sorted by node already. A mismatch is the caller's bug, not the cluster's input.
+  if (fed.length !== good.length || fed.some((n, i) => n !== good[i].node)) {
+    throw new Error(`the collected candidates come from nodes [${fed.join(',')}], not the good reports [${good.map((r) => r.node).join(',')}]`);
+  }
+  return collected;
 }
 
 /** pegasus-spec §2.9, the two bad-node texts (Pegasus writes them without `\n`; we keep lines apart). */

@@ -12,6 +12,7 @@ import * as assert from 'uvu/assert';
 import type { ErrorCode } from '../../../proto/src/error_code.ts';
 import type { AppInfo, PartitionConfiguration, ReplicaInfo } from '../../../proto/src/types.ts';
 import { checkRecoveryNodes, constructRecovery, formatHintMessage, type RecoveryOptions, type RecoveryResult } from './construct_recovery.ts';
+import { CandidateCollector } from './construct_partitions.ts';
 import type { NodeReport } from './node_report.ts';
 import { candidateGpids, candidatesAt, rng, shuffle } from './_recovery_test_support.ts';
 
@@ -256,6 +257,20 @@ test('shuffled reports and lists give the same result (seeded; prints its seed o
     }));
     assert.equal(constructRecovery(reports, options), base, `order changed the result; replay with RECOVERY_SHUFFLE_SEED=${seed}`);
   }
+});
+
+// The handler collects candidates as answers arrive and drops the decoded replica lists.
+test('candidates collected beforehand give the same result; reports without replicas are then fine', () => {
+  const reports = seedCluster();
+  const collected = CandidateCollector.of([...reports].reverse().map((r) => ({ node: r.node, replicas: r.replicas ?? [] })));
+  const stripped = reports.map((r) => ({ ...r, replicas: undefined }));
+  assert.equal(constructRecovery(stripped, { ...OPTS, collected }), constructRecovery(reports, OPTS));
+});
+
+test('candidates collected from other nodes than the good reports are a bug, not input', () => {
+  const reports = seedCluster();
+  const collected = CandidateCollector.of(reports.slice(1).map((r) => ({ node: r.node, replicas: r.replicas ?? [] })));
+  assert.throws(() => constructRecovery(reports, { ...OPTS, collected }), /collected candidates come from nodes/);
 });
 
 test.run();

@@ -25,6 +25,7 @@ import {
   type UnaryHandlers,
 } from '../../../proto/src/index.ts';
 import { collectReplicaInfos, type NodeQuery } from '../recovery/collect_replica_infos.ts';
+import { CandidateCollector } from '../recovery/construct_partitions.ts';
 import { checkRecoveryNodes, constructRecovery, formatHintMessage } from '../recovery/construct_recovery.ts';
 import { fenceBallots } from '../recovery/fence_ballots.ts';
 import { fingerprintNode, type NodeFingerprint, nodeDigest, type SharedAppFingerprints, sortFingerprints } from '../recovery/plan/fingerprint.ts';
@@ -166,12 +167,15 @@ async function recover(core: MetaServiceCore, req: StartRecoveryRequest, mode: R
   const started = core.nowMs();
   const { query, close } = replicaQuery(core.config.address);
   let reports;
-  // Each node is fingerprinted (and its digest hashed) as its answer arrives, while the others are
-  // still answering: where answers come in over time, that part of the plan id's cost falls in the
-  // wait for the slower nodes (bench/recovery_bench.ts measures how much; a plan should cost at
-  // most 1.2x the collection).
+  // Each node is fingerprinted (and its digest hashed) and its replicas made candidates as its
+  // answer arrives, while the others are still answering: where answers come in over time, that
+  // work falls in the wait for the slower nodes. Then the decoded list of replicas is dropped: the
+  // fingerprint and the candidates hold all that recovery reads of it, and ~10^4 decoded objects
+  // kept alive to the end would be copied by every young-generation collection meanwhile
+  // (bench/recovery_bench.ts measures it; a plan should cost at most 1.2x the collection).
   const fingerprints: NodeFingerprint[] = [];
   const sharedApps: SharedAppFingerprints = new Map();
+  const candidates = new CandidateCollector();
   try {
     reports = await collectReplicaInfos(nodes, query, core.config.rpcTimeoutMs, (r) => {
       status.collected.push({ node: r.node, err: r.err, latency_ms: Math.round(r.latencyMs) });
@@ -179,6 +183,9 @@ async function recover(core: MetaServiceCore, req: StartRecoveryRequest, mode: R
       const fingerprint = fingerprintNode(r, sharedApps);
       nodeDigest(fingerprint);
       fingerprints.push(fingerprint);
+      // A bad node contributes nothing (constructRecovery), so only good ones are collected.
+      if (r.err === 'ERR_OK') candidates.add(r.node, r.replicas ?? []);
+      r.replicas = undefined;
     });
   } finally {
     close();
@@ -192,6 +199,7 @@ async function recover(core: MetaServiceCore, req: StartRecoveryRequest, mode: R
     maxReservedDroppedReplicas: core.config.maxReservedDroppedReplicas,
     // A plan writes nothing: it decides as a recovery does but makes no configuration objects.
     configurations: mode !== 'plan',
+    collected: candidates,
   });
   const beacons = heartbeatReplicas(core);
   const plan = buildRecoveryPlan({
