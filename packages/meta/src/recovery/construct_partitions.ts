@@ -10,6 +10,7 @@
 import type { AppInfo, Gpid, NodeAddress, PartitionConfiguration, ReplicaInfo } from '../../../proto/src/types.ts';
 import { emptyPartitionConfiguration, gpidToString } from '../../../proto/src/types.ts';
 import { type Candidate, compareNodes, compareReplicaCandidates } from './compare_replica_candidates.ts';
+import { type ReplyColumns, replyColumns } from './replica_columns.ts';
 
 /** The replica part of one good node's report. */
 export type ReplicasReport = { node: NodeAddress; replicas: readonly ReplicaInfo[] };
@@ -129,22 +130,22 @@ export class CandidateCollector {
   /** A collector with these reports added, in order. */
   static of(reports: readonly ReplicasReport[]): CandidateCollector {
     const collector = new CandidateCollector();
-    for (const r of reports) collector.add(r.node, r.replicas);
+    for (const r of reports) collector.add(r.node, replyColumns(r.replicas));
     return collector;
   }
 
-  /** Add one node's replicas, in the order the node listed them (call once per node). */
-  add(node: NodeAddress, replicas: readonly ReplicaInfo[]): void {
-    // Sized up front: filled by push, each list would grow (and copy) about ten times.
-    const n = replicas.length;
-    const rows: _NodeRows = { node, appIds: new Array(n), pidxs: new Array(n), candidates: new Array(n) };
+  /**
+   * Add one node's replicas, as replyColumns made them from its answer (call once per node). The
+   * columns are kept, not copied: they are never mutated.
+   */
+  add(node: NodeAddress, reply: ReplyColumns): void {
+    const { columns } = reply;
+    const n = columns.app_id.length;
+    const candidates = new Array<Candidate>(n);
     for (let i = 0; i < n; i++) {
-      const r = replicas[i];
-      rows.appIds[i] = r.pid.app_id;
-      rows.pidxs[i] = r.pid.partition_index;
-      rows.candidates[i] = { node, ballot: r.ballot, last_committed_decree: r.last_committed_decree, last_prepared_decree: r.last_prepared_decree };
+      candidates[i] = { node, ballot: columns.ballot[i], last_committed_decree: columns.last_committed_decree[i], last_prepared_decree: columns.last_prepared_decree[i] };
     }
-    this.#rows.push(rows);
+    this.#rows.push({ node, appIds: columns.app_id, pidxs: columns.partition_index, candidates, ascending: reply.ascending });
   }
 
   /** The nodes added, in the order they were added. */
@@ -158,8 +159,11 @@ export class CandidateCollector {
   }
 }
 
-/** One node's replicas as columns: row i is replica i of the node's answer. */
-type _NodeRows = { node: NodeAddress; appIds: number[]; pidxs: number[]; candidates: Candidate[] };
+/**
+ * One node's replicas as columns: row i is replica i of the node's answer. `ascending`: the pids
+ * strictly ascend (app id, then index), so no pid is listed twice.
+ */
+type _NodeRows = { node: NodeAddress; appIds: readonly number[]; pidxs: readonly number[]; candidates: readonly Candidate[]; ascending: boolean };
 
 type _Collected = {
   /** Per reported app id, per partition index, its candidates (worst first, capped); holes: none. */
@@ -201,8 +205,15 @@ function _settleCandidates(
 ): _Collected {
   // Only apps some node reported get slots; a replica of any other id is an unknown-app error.
   const entries = new Map<number, _SlotsEntry>();
+  // One count per partition of every reported app, in one typed array (one per app costs more).
+  let partitions = 0;
+  for (const app of apps) if (reportedAppIds.has(app.app_id)) partitions += app.partition_count;
+  const allCounts = new Int32Array(partitions);
+  let offset = 0;
   for (const app of apps) {
-    if (reportedAppIds.has(app.app_id)) entries.set(app.app_id, { app, counts: new Int32Array(app.partition_count), slots: new Array(app.partition_count) });
+    if (!reportedAppIds.has(app.app_id)) continue;
+    entries.set(app.app_id, { app, counts: allCounts.subarray(offset, offset + app.partition_count), slots: new Array(app.partition_count) });
+    offset += app.partition_count;
   }
   const rows = collector.rows();
   const unknown: _Unknown[] = [];
@@ -233,9 +244,9 @@ function _settleCandidates(
   for (const [appId, { counts }] of entries) {
     const lists: Candidate[][] = new Array(counts.length);
     for (let pidx = 0; pidx < counts.length; pidx++) if (counts[pidx] > 0) lists[pidx] = new Array(counts[pidx]);
-    counts.fill(0);
     filled.set(appId, lists);
   }
+  allCounts.fill(0);
   for (const { appIds, pidxs, candidates } of rows) {
     let entryId: number | undefined;
     let entry: _SlotsEntry | undefined;
@@ -251,13 +262,14 @@ function _settleCandidates(
     }
   }
   // Sort each list worst first, one entry per node, capped.
+  const mayRepeat = rows.some((r) => !r.ascending);
   for (const [appId, entry] of entries) {
     const cap = entry.app.max_replica_count + maxReservedDroppedReplicas;
     const lists = filled.get(appId)!;
     for (let pidx = 0; pidx < lists.length; pidx++) {
       const list = lists[pidx];
       if (!list) continue;
-      const sorted = _sortWorstFirst(_lastEntryPerNode(list));
+      const sorted = _sortWorstFirst(mayRepeat ? _lastEntryPerNode(list) : list);
       entry.slots[pidx] = sorted.length > cap ? sorted.slice(sorted.length - cap) : sorted;
     }
   }

@@ -13,6 +13,7 @@ import * as assert from 'uvu/assert';
 import type { AppInfo, AppStatus, PartitionConfiguration, ReplicaInfo } from '../../../proto/src/types.ts';
 import { CandidateCollector, chosenPrimary, constructPartitions, type ReplicasReport } from './construct_partitions.ts';
 import { candidateGpids, candidatesAt } from './_recovery_test_support.ts';
+import { replyColumns } from './replica_columns.ts';
 
 const app = (id: number, partitions: number, max = 3, status: AppStatus = 'AS_AVAILABLE'): AppInfo => ({
   status,
@@ -179,7 +180,7 @@ test('a collector fed in any node order gives the result of the reports', () => 
   const want = constructPartitions(apps, new Set([1, 2, 3]), reports, options);
   for (const order of [[0, 1, 2], [2, 1, 0], [1, 2, 0]]) {
     const collector = new CandidateCollector();
-    for (const i of order) collector.add(reports[i].node, reports[i].replicas);
+    for (const i of order) collector.add(reports[i].node, replyColumns(reports[i].replicas));
     assert.equal(constructPartitions(apps, new Set([1, 2, 3]), collector, options), want, `order ${order}`);
     assert.equal(collector.nodes(), order.map((i) => reports[i].node));
   }

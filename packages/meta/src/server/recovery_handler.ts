@@ -31,6 +31,7 @@ import { fenceBallots } from '../recovery/fence_ballots.ts';
 import { fingerprintNode, type NodeFingerprint, nodeDigest, type SharedAppFingerprints, sortFingerprints } from '../recovery/plan/fingerprint.ts';
 import { diffFingerprints, formatPlanChange } from '../recovery/plan/plan_diff.ts';
 import { buildRecoveryPlan } from '../recovery/plan/recovery_plan.ts';
+import { replyColumns } from '../recovery/replica_columns.ts';
 import { appsRoot } from '../state_store/app_storage.ts';
 import { deleteRecoveryAudit, writeRecoveryAudit } from '../state_store/recovery_audit_storage.ts';
 import { StateStoreError } from '../state_store/state_store.ts';
@@ -180,11 +181,13 @@ async function recover(core: MetaServiceCore, req: StartRecoveryRequest, mode: R
     reports = await collectReplicaInfos(nodes, query, core.config.rpcTimeoutMs, (r) => {
       status.collected.push({ node: r.node, err: r.err, latency_ms: Math.round(r.latencyMs) });
       core.log(`recovery: node(${r.node}) answered ${r.err} in ${r.latencyMs} ms`);
-      const fingerprint = fingerprintNode(r, sharedApps);
+      // The decoded list is read once, into columns that the fingerprint and the candidates share.
+      const reply = replyColumns(r.replicas ?? []);
+      const fingerprint = fingerprintNode(r, sharedApps, reply);
       nodeDigest(fingerprint);
       fingerprints.push(fingerprint);
       // A bad node contributes nothing (constructRecovery), so only good ones are collected.
-      if (r.err === 'ERR_OK') candidates.add(r.node, r.replicas ?? []);
+      if (r.err === 'ERR_OK') candidates.add(r.node, reply);
       r.replicas = undefined;
     });
   } finally {

@@ -5,11 +5,12 @@
 
 import { createHash } from 'node:crypto';
 import type { ErrorCode } from '../../../../proto/src/error_code.ts';
-import type { AppInfo, ReplicaInfo } from '../../../../proto/src/types.ts';
+import type { AppInfo } from '../../../../proto/src/types.ts';
 import { gpidToString } from '../../../../proto/src/types.ts';
 import { compareNodes } from '../compare_replica_candidates.ts';
 import { compatibleAppInfos } from '../construct_apps.ts';
 import type { NodeReport } from '../node_report.ts';
+import { type ReplyColumns, replyColumns } from '../replica_columns.ts';
 import { canonicalJson } from './canonical_json.ts';
 import type { AppFingerprint, NodeFingerprint, ReplicaColumns, ReplicaFingerprint } from '../../../../proto/src/recovery_plan.ts';
 
@@ -152,8 +153,10 @@ function _isRecord(value: unknown): value is Record<string, unknown> {
 /**
  * One node's fingerprint (see fingerprintReports). Pass the same `shared` map for every node of one
  * cluster (the handler makes one per attempt) so equal app infos share one fingerprint object.
+ * `reply`: the node's replyColumns(report.replicas), when the caller has them already (the handler
+ * shares them with the node's candidates); made here otherwise.
  */
-export function fingerprintNode(report: NodeReport, shared: SharedAppFingerprints = new Map()): NodeFingerprint {
+export function fingerprintNode(report: NodeReport, shared: SharedAppFingerprints = new Map(), reply?: ReplyColumns): NodeFingerprint {
   if (report.err !== 'ERR_OK') return { node: report.node, answered: false, err: report.err, apps: [], replicas: emptyReplicaColumns() };
   const apps: AppFingerprint[] = (report.apps ?? []).map((a) => {
     const known = shared.get(a.app_id);
@@ -178,7 +181,7 @@ export function fingerprintNode(report: NodeReport, shared: SharedAppFingerprint
     node: report.node,
     answered: true,
     apps: _sortBy(apps, (a, b) => _compareNumbers(a.app_id, b.app_id)),
-    replicas: _replicaColumns(report.replicas ?? []),
+    replicas: _replicaColumns(reply ?? replyColumns(report.replicas ?? [])),
   };
 }
 
@@ -210,45 +213,17 @@ export function replicaRow(columns: ReplicaColumns, i: number): ReplicaFingerpri
 
 /**
  * The replicas' columns in numeric pid order (app id, then partition index), ties by the text of
- * their row. Replica servers usually list their replicas in that order already, so check first and
- * sort only when needed.
+ * their row. Replica servers list their replicas in that order already (`ascending`): then the
+ * node's reply columns are the fingerprint's, shared; otherwise the rows are sorted into new ones.
  */
-function _replicaColumns(replicas: readonly ReplicaInfo[]): ReplicaColumns {
-  // One pass in the order given, checking the order as it goes (the usual case); a second, sorted
-  // one only when the node listed its replicas out of order.
-  const columns = _columnsOf(replicas);
-  if (columns) return columns;
-  const sorted = replicas
-    .map((r) => ({ r, text: canonicalJson(_replicaFingerprint(r)) }))
-    .sort((a, b) => _comparePids(a.r, b.r) || _compareText(a.text, b.text))
-    .map((k) => k.r);
-  return _columnsOf(sorted, true)!;
-}
-
-/** The replicas' columns, in the order given; undefined when that is not strict pid order (unless `anyOrder`). */
-function _columnsOf(replicas: readonly ReplicaInfo[], anyOrder = false): ReplicaColumns | undefined {
-  // Sized up front: filled by push, each column would grow (and copy) about ten times.
-  const n = replicas.length;
-  const columns: ReplicaColumns = { app_id: new Array(n), partition_index: new Array(n), ballot: new Array(n), last_committed_decree: new Array(n), last_prepared_decree: new Array(n) };
-  for (let i = 0; i < n; i++) {
-    const r = replicas[i];
-    if (!anyOrder && i > 0 && _comparePids(replicas[i - 1], r) >= 0) return undefined;
-    columns.app_id[i] = r.pid.app_id;
-    columns.partition_index[i] = r.pid.partition_index;
-    columns.ballot[i] = r.ballot;
-    columns.last_committed_decree[i] = r.last_committed_decree;
-    columns.last_prepared_decree[i] = r.last_prepared_decree;
-  }
-  return columns;
-}
-
-/** Numeric pid order, from the reply's numbers (not by re-parsing gpid text). */
-function _comparePids(a: ReplicaInfo, b: ReplicaInfo): number {
-  return _compareNumbers(a.pid.app_id, b.pid.app_id) || _compareNumbers(a.pid.partition_index, b.pid.partition_index);
-}
-
-function _replicaFingerprint(r: ReplicaInfo): ReplicaFingerprint {
-  return { gpid: gpidToString(r.pid), ballot: r.ballot, last_committed_decree: r.last_committed_decree, last_prepared_decree: r.last_prepared_decree };
+function _replicaColumns(reply: ReplyColumns): ReplicaColumns {
+  if (reply.ascending) return reply.columns;
+  const { columns } = reply;
+  const rows = columns.app_id.map((_, i) => ({ i, text: canonicalJson(replicaRow(columns, i)) }));
+  rows.sort((a, b) => _compareNumbers(columns.app_id[a.i], columns.app_id[b.i]) || _compareNumbers(columns.partition_index[a.i], columns.partition_index[b.i]) || _compareText(a.text, b.text));
+  const sorted = emptyReplicaColumns();
+  for (const key of _COLUMNS) sorted[key] = rows.map((row) => columns[key][row.i]);
+  return sorted;
 }
 
 /** Gpid text order: app id, then partition index, both numeric; malformed text last, as text. */

@@ -1,0 +1,37 @@
+// One node's replicas as columns, read once from its decoded `query_replica_info` answer and then
+// shared by the two things recovery makes of it: the node's fingerprint (plan/fingerprint.ts) and
+// its partition candidates (construct_partitions.ts, CandidateCollector). The handler makes them
+// as each answer arrives and then drops the decoded list (recovery_handler.ts). Pure.
+
+import type { ReplicaColumns } from '../../../proto/src/recovery_plan.ts';
+import type { ReplicaInfo } from '../../../proto/src/types.ts';
+
+/**
+ * A node's replicas in the order the node listed them: entry i of every column is replica i.
+ * `ascending`: every pid is a pair of numbers and they strictly ascend (app id, then partition
+ * index), which is what replica servers send; such a list repeats no pid and is already in the
+ * fingerprint's order. Never mutated once made (the fingerprint and the candidates share it).
+ */
+export type ReplyColumns = { columns: ReplicaColumns; ascending: boolean };
+
+/** Read the replicas' columns in one pass, checking the order as it goes. */
+export function replyColumns(replicas: readonly ReplicaInfo[]): ReplyColumns {
+  // Sized up front: filled by push, each column would grow (and copy) about ten times.
+  const n = replicas.length;
+  const columns: ReplicaColumns = { app_id: new Array(n), partition_index: new Array(n), ballot: new Array(n), last_committed_decree: new Array(n), last_prepared_decree: new Array(n) };
+  let ascending = true;
+  for (let i = 0; i < n; i++) {
+    const r = replicas[i];
+    const appId = r.pid.app_id;
+    const pidx = r.pid.partition_index;
+    // A malformed value (a string, NaN) ends the fast path: the readers then sort or search.
+    if (typeof appId !== 'number' || typeof pidx !== 'number') ascending = false;
+    else if (i > 0 && !(appId > columns.app_id[i - 1] || (appId === columns.app_id[i - 1] && pidx > columns.partition_index[i - 1]))) ascending = false;
+    columns.app_id[i] = appId;
+    columns.partition_index[i] = pidx;
+    columns.ballot[i] = r.ballot;
+    columns.last_committed_decree[i] = r.last_committed_decree;
+    columns.last_prepared_decree[i] = r.last_prepared_decree;
+  }
+  return { columns, ascending };
+}
