@@ -212,7 +212,7 @@ function _settleCandidates(
   let offset = 0;
   for (const app of apps) {
     if (!reportedAppIds.has(app.app_id)) continue;
-    entries.set(app.app_id, { app, counts: allCounts.subarray(offset, offset + app.partition_count), slots: new Array(app.partition_count) });
+    entries.set(app.app_id, { app, counts: allCounts.subarray(offset, offset + app.partition_count), lists: new Array(app.partition_count), slots: new Array(app.partition_count) });
     offset += app.partition_count;
   }
   const rows = collector.rows();
@@ -240,32 +240,26 @@ function _settleCandidates(
     }
   }
   // Pass 2: fill each partition's list, nodes in the order added, each node's replicas in its order.
-  const filled = new Map<number, Candidate[][]>();
-  for (const [appId, { counts }] of entries) {
-    const lists: Candidate[][] = new Array(counts.length);
+  for (const entry of entries.values()) {
+    const { counts, lists } = entry;
     for (let pidx = 0; pidx < counts.length; pidx++) if (counts[pidx] > 0) lists[pidx] = new Array(counts[pidx]);
-    filled.set(appId, lists);
   }
   allCounts.fill(0);
   for (const { appIds, pidxs, candidates } of rows) {
     let entryId: number | undefined;
     let entry: _SlotsEntry | undefined;
-    let lists: Candidate[][] | undefined;
     for (let i = 0; i < appIds.length; i++) {
-      if (appIds[i] !== entryId || i === 0) {
-        entry = entries.get((entryId = appIds[i]));
-        lists = filled.get(entryId);
-      }
+      if (appIds[i] !== entryId || i === 0) entry = entries.get((entryId = appIds[i]));
       const pidx = pidxs[i];
       if (!entry || !_isIndexOf(entry.app, pidx)) continue;
-      lists![pidx][entry.counts[pidx]++] = candidates[i];
+      entry.lists[pidx]![entry.counts[pidx]++] = candidates[i];
     }
   }
   // Sort each list worst first, one entry per node, capped.
   const mayRepeat = rows.some((r) => !r.ascending);
-  for (const [appId, entry] of entries) {
+  for (const entry of entries.values()) {
     const cap = entry.app.max_replica_count + maxReservedDroppedReplicas;
-    const lists = filled.get(appId)!;
+    const { lists } = entry;
     for (let pidx = 0; pidx < lists.length; pidx++) {
       const list = lists[pidx];
       if (!list) continue;
@@ -278,7 +272,8 @@ function _settleCandidates(
   return { slotsById, unknownAppLines: _unknownAppLines(unknown), outOfRangeLines: _groupOutOfRange(outOfRange) };
 }
 
-type _SlotsEntry = { app: AppInfo; counts: Int32Array; slots: (readonly Candidate[] | undefined)[] };
+/** Per reported app: replicas per partition (pass 1), the lists being filled (pass 2), and the settled lists. */
+type _SlotsEntry = { app: AppInfo; counts: Int32Array; lists: (Candidate[] | undefined)[]; slots: (readonly Candidate[] | undefined)[] };
 
 function _isIndexOf(app: AppInfo, pidx: number): boolean {
   return Number.isInteger(pidx) && pidx >= 0 && pidx < app.partition_count;

@@ -123,9 +123,11 @@ function _planTable(app: AppInfo, reportedName: string, result: RecoveryResult):
     partitions: [],
   };
   if (reportedName !== app.app_name) table.original_name = reportedName;
+  // The app's lists once (candidatesOf per partition would look the app up 10^4 times on a large cluster).
+  const lists = result.candidates.get(app.app_id);
   for (let pidx = 0; pidx < app.partition_count; pidx++) {
     const pid = { app_id: app.app_id, partition_index: pidx };
-    const candidates = candidatesOf(result.candidates, pid);
+    const candidates = lists?.[pidx] ?? candidatesOf(result.candidates, pid);
     table.partitions.push(_planPartition(pidx, gpidToString(pid), candidates, chosenPrimary(app, candidates), app.max_replica_count));
   }
   return table;
@@ -140,7 +142,8 @@ function _planPartition(pidx: number, gpid: string, worstFirst: readonly Candida
   // Best first, in a list of its own (of exactly its length), holding the result's candidate
   // objects: neither the plan nor the result is ever mutated, and one copy less of ~10^4 objects
   // keeps the plan cheap.
-  const bestFirst: PlanPartition['candidates'] = worstFirst.slice().reverse();
+  const bestFirst: Candidate[] = new Array(worstFirst.length);
+  for (let i = 0; i < worstFirst.length; i++) bestFirst[i] = worstFirst[worstFirst.length - 1 - i];
   const partition: PlanPartition = {
     pidx,
     gpid,
