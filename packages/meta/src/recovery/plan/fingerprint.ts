@@ -125,7 +125,20 @@ const _appTexts = new WeakMap<AppFingerprint, string>();
 export function digestHead(f: NodeFingerprint): string {
   // "apps" is the last key, so the text ends in `[]}`; the apps' texts go between the brackets.
   const empty = JSON.stringify({ node: f.node, answered: f.answered, err: f.err, apps: [] });
-  const texts = f.apps.map((a) => {
+  return `${empty.slice(0, -2)}${_appsText(f.apps)}]}`;
+}
+
+/**
+ * The apps' texts joined by commas. Nodes usually report the same tables, so their lists hold the
+ * same shared app objects in the same order: the joined text of the last such list is kept (under
+ * its first app) and reused when every element is the same object, one lookup per node instead of
+ * one per app (10^3 on the benchmark cluster).
+ */
+function _appsText(apps: readonly AppFingerprint[]): string {
+  if (apps.length === 0) return '';
+  const last = _joinedTexts.get(apps[0]);
+  if (last && last.apps.length === apps.length && last.apps.every((a, i) => a === apps[i])) return last.text;
+  const texts = apps.map((a) => {
     let text = _appTexts.get(a);
     if (text === undefined) {
       text = JSON.stringify([a.app_id, a.app_name, a.status, a.partition_count, a.drop_second, a.expire_second, a.app_type, a.is_stateful, a.max_replica_count, a.create_second, a.envs]);
@@ -133,8 +146,13 @@ export function digestHead(f: NodeFingerprint): string {
     }
     return text;
   });
-  return `${empty.slice(0, -2)}${texts.join(',')}]}`;
+  const text = texts.join(',');
+  _joinedTexts.set(apps[0], { apps, text });
+  return text;
 }
+
+/** The last joined apps text per first app object (weak: it goes with the fingerprints). */
+const _joinedTexts = new WeakMap<AppFingerprint, { apps: readonly AppFingerprint[]; text: string }>();
 
 /** The same entries with keys inserted in sorted order, so JSON.stringify lists them the same way every time. */
 function _sortedRecord(record: Record<string, string>): Record<string, string> {

@@ -155,6 +155,18 @@ test("the digest head is exactly JSON.stringify of the node with each app's valu
   }
 });
 
+// Nodes that list the same shared app objects reuse one joined text; a list that shares only its
+// first app (a later app differs, or is missing) must get its own.
+test('the digest head of nodes sharing some apps is still each node\'s own', () => {
+  const variants = [on(2, editApp(2, { app_name: 'renamed' })), on(3, (r) => ({ ...r, apps: r.apps!.slice(0, 1) })), cluster()];
+  for (const reports of variants) {
+    for (const f of fingerprintReports(reports)) {
+      const apps = f.apps.map((a) => [a.app_id, a.app_name, a.status, a.partition_count, a.drop_second, a.expire_second, a.app_type, a.is_stateful, a.max_replica_count, a.create_second, a.envs]);
+      assert.is(digestHead(f), JSON.stringify({ node: f.node, answered: f.answered, err: f.err, apps }));
+    }
+  }
+});
+
 test('gpid order is numeric', () => {
   assert.equal(['1.10', '10.0', '1.9', '2.0', '1.0'].sort(compareGpids), ['1.0', '1.9', '1.10', '2.0', '10.0']);
 });
