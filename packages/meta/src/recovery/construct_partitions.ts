@@ -10,6 +10,7 @@
 import type { AppInfo, Gpid, NodeAddress, PartitionConfiguration, ReplicaInfo } from '../../../proto/src/types.ts';
 import { emptyPartitionConfiguration, gpidToString } from '../../../proto/src/types.ts';
 import { type Candidate, compareNodes, compareReplicaCandidates } from './compare_replica_candidates.ts';
+import type { ReplicaColumns } from '../../../proto/src/recovery_plan.ts';
 import { type ReplyColumns, replyColumns } from './replica_columns.ts';
 
 /** The replica part of one good node's report. */
@@ -115,14 +116,14 @@ export function chosenPrimary(app: AppInfo, candidates: readonly Candidate[]): C
 }
 
 /**
- * Pegasus `collect_replica`, node by node, before the app list is known: each replica becomes a
- * candidate (who holds it and how far it got), kept with its app id and partition index.
- * constructPartitions then settles them against the apps (`_settleCandidates`).
+ * The replicas of every good node, node by node, before the app list is known: each node's reply
+ * columns (replica_columns.ts). constructPartitions settles them against the apps, Pegasus's
+ * `collect_replica` for each (`_settleCandidates`).
  *
- * Why node by node: the handler adds each node's replicas as its answer arrives and then drops the
- * decoded answer. A plan then keeps ~10^4 small candidates alive instead of the decoded replies,
- * which every young-generation collection would otherwise copy again (bench/recovery_bench.ts; a
- * plan should cost at most 1.2x the collection).
+ * Why node by node: the handler adds each node's columns as its answer arrives and then drops the
+ * decoded answer. A plan then keeps a few number columns per node alive instead of ~10^4 decoded
+ * replies, which every young-generation collection would otherwise copy again
+ * (bench/recovery_bench.ts; a plan should cost at most 1.2x the collection).
  */
 export class CandidateCollector {
   readonly #rows: _NodeRows[] = [];
@@ -136,16 +137,10 @@ export class CandidateCollector {
 
   /**
    * Add one node's replicas, as replyColumns made them from its answer (call once per node). The
-   * columns are kept, not copied: they are never mutated.
+   * columns are kept, not copied (they are never mutated); settling makes the candidates.
    */
   add(node: NodeAddress, reply: ReplyColumns): void {
-    const { columns } = reply;
-    const n = columns.app_id.length;
-    const candidates = new Array<Candidate>(n);
-    for (let i = 0; i < n; i++) {
-      candidates[i] = { node, ballot: columns.ballot[i], last_committed_decree: columns.last_committed_decree[i], last_prepared_decree: columns.last_prepared_decree[i] };
-    }
-    this.#rows.push({ node, appIds: columns.app_id, pidxs: columns.partition_index, candidates, ascending: reply.ascending });
+    this.#rows.push({ node, columns: reply.columns, ascending: reply.ascending });
   }
 
   /** The nodes added, in the order they were added. */
@@ -163,7 +158,7 @@ export class CandidateCollector {
  * One node's replicas as columns: row i is replica i of the node's answer. `ascending`: the pids
  * strictly ascend (app id, then index), so no pid is listed twice.
  */
-type _NodeRows = { node: NodeAddress; appIds: readonly number[]; pidxs: readonly number[]; candidates: readonly Candidate[]; ascending: boolean };
+type _NodeRows = { node: NodeAddress; columns: ReplicaColumns; ascending: boolean };
 
 type _Collected = {
   /** Per reported app id, per partition index, its candidates (worst first, capped); holes: none. */
@@ -219,7 +214,8 @@ function _settleCandidates(
   const unknown: _Unknown[] = [];
   const outOfRange: { appId: number; pidx: number; node: NodeAddress; line: string }[] = [];
   // Pass 1: count the replicas of each partition; name the ones that belong to none.
-  for (const { node, appIds, pidxs } of rows) {
+  for (const { node, columns } of rows) {
+    const { app_id: appIds, partition_index: pidxs } = columns;
     let entryId: number | undefined;
     let entry: _SlotsEntry | undefined;
     for (let i = 0; i < appIds.length; i++) {
@@ -245,14 +241,15 @@ function _settleCandidates(
     for (let pidx = 0; pidx < counts.length; pidx++) if (counts[pidx] > 0) lists[pidx] = new Array(counts[pidx]);
   }
   allCounts.fill(0);
-  for (const { appIds, pidxs, candidates } of rows) {
+  for (const { node, columns } of rows) {
+    const { app_id: appIds, partition_index: pidxs, ballot, last_committed_decree: committed, last_prepared_decree: prepared } = columns;
     let entryId: number | undefined;
     let entry: _SlotsEntry | undefined;
     for (let i = 0; i < appIds.length; i++) {
       if (appIds[i] !== entryId || i === 0) entry = entries.get((entryId = appIds[i]));
       const pidx = pidxs[i];
       if (!entry || !_isIndexOf(entry.app, pidx)) continue;
-      entry.lists[pidx]![entry.counts[pidx]++] = candidates[i];
+      entry.lists[pidx]![entry.counts[pidx]++] = { node, ballot: ballot[i], last_committed_decree: committed[i], last_prepared_decree: prepared[i] };
     }
   }
   // Sort each list worst first, one entry per node, capped.
