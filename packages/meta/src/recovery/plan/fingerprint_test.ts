@@ -143,6 +143,17 @@ test('equal app infos share one fingerprint object; a differing one gets its own
   assert.equal(sortFingerprints(alone), fps, 'sharing changes identity only');
 });
 
+test('envs with one key more or less are not shared', () => {
+  const base = { a: '1', 'replica.deny_client_request': 'false' };
+  for (const envs of [{ ...base, b: '2' }, { a: '1' }, { ...base, a: '2' }]) {
+    const reports = cluster();
+    reports[1] = { ...reports[1], apps: reports[1].apps!.map((a) => (a.app_id === 1 ? { ...a, envs } : a)) };
+    const fps = fingerprintReports(reports);
+    assert.ok(fps[0].apps[0] !== fps[1].apps[0], JSON.stringify(envs));
+    assert.equal(fps[1].apps[0].envs, Object.fromEntries(Object.entries(envs).sort(([x], [y]) => (x < y ? -1 : 1))));
+  }
+});
+
 test('malformed envs (null, a number) fingerprint without throwing, and differ from none', () => {
   const ids = [null, 5, {}].map((envs) => id(on(1, editApp(1, { envs: envs as never }))));
   assert.is(new Set(ids).size, 3);
