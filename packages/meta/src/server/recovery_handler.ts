@@ -168,12 +168,13 @@ async function recover(core: MetaServiceCore, req: StartRecoveryRequest, mode: R
   const started = core.nowMs();
   const { query, close } = replicaQuery(core.config.address);
   let reports;
-  // Each node is fingerprinted (and its digest hashed) and its replicas made candidates as its
-  // answer arrives, while the others are still answering: where answers come in over time, that
-  // work falls in the wait for the slower nodes. Then the decoded list of replicas is dropped: the
-  // fingerprint and the candidates hold all that recovery reads of it, and ~10^4 decoded objects
-  // kept alive to the end would be copied by every young-generation collection meanwhile
-  // (bench/recovery_bench.ts measures it; a plan should cost at most 1.2x the collection).
+  // Each node is fingerprinted (and its digest hashed) and its replicas handed to the candidates as
+  // its answer arrives: where the meta's thread waits for slower nodes, that work falls in the wait
+  // (on the 2-core benchmark machine with one process per replica server it does not: the thread
+  // is busy for the whole collection). Then the decoded list of replicas is dropped: its columns
+  // hold all that recovery reads of it, and ~10^4 decoded objects kept alive to the end would be
+  // copied by every young-generation collection meanwhile (bench/recovery_bench.ts measures it;
+  // a plan should cost at most 1.2x the collection).
   const fingerprints: NodeFingerprint[] = [];
   const sharedApps: SharedAppFingerprints = new Map();
   const candidates = new CandidateCollector();
