@@ -16,6 +16,13 @@ test('the columns hold every replica in the order given', () => {
   assert.equal(got.columns, { app_id: [2, 1], partition_index: [0, 3], ballot: [7, 8], last_committed_decree: [2, 2], last_prepared_decree: [3, 3] });
 });
 
+test('the numbers are the five columns one after the other, converted as Number() does', () => {
+  const { columns, numbers } = replyColumns([rep(2, 0, 7), rep('1', 3, 8)]);
+  const flat = [columns.app_id, columns.partition_index, columns.ballot, columns.last_committed_decree, columns.last_prepared_decree].flat().map(Number);
+  assert.equal([...numbers], flat);
+  assert.equal([...numbers], [2, 1, 0, 3, 7, 8, 2, 2, 3, 3]);
+});
+
 const CASES: [name: string, replicas: ReplicaInfo[], ascending: boolean][] = [
   ['none', [], true],
   ['one', [rep(1, 0)], true],

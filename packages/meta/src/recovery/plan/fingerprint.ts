@@ -68,6 +68,9 @@ const _COLUMNS = ['app_id', 'partition_index', 'ballot', 'last_committed_decree'
 /** A Float64Array's bytes are the platform's; the layout below is little-endian. */
 const _LITTLE_ENDIAN = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f;
 
+/** Per reply's columns (replyColumns), its numbers in the digest's column order, made in the same pass. */
+const _replyNumbers = new WeakMap<ReplicaColumns, Float64Array>();
+
 /** Scratch space for the numbers of one digest (grown as needed; nodeDigest is synchronous). */
 let _numbers = new Float64Array(0);
 
@@ -95,24 +98,38 @@ export function nodeDigest(f: NodeFingerprint): string {
   if (known !== undefined) return known;
   const hash = createHash('sha256');
   hash.update(digestHead(f), 'utf8').update('\n', 'utf8');
-  const count = f.replicas.app_id.length;
+  // The reply's own numbers when these columns are the reply's (replyColumns made both in one
+  // pass), else a copy of the columns.
+  const numbers = _replyNumbers.get(f.replicas) ?? _numbersOf(f.replicas);
+  const bytes = _littleEndianBytes(numbers);
+  hash.update(bytes);
+  const digest = hash.digest('hex');
+  _digests.set(f, digest);
+  return digest;
+}
+
+/** The columns one after the other as float64s, in scratch space (valid until the next call). */
+function _numbersOf(columns: ReplicaColumns): Float64Array {
+  const count = columns.app_id.length;
   if (_numbers.length < count * _COLUMNS.length) _numbers = new Float64Array(count * _COLUMNS.length);
   // Assigning to a Float64Array converts as Number() does (a malformed value hashes as NaN). A
   // loop, not TypedArray#set: the columns are made at their size, and set() is slow on such arrays.
   let at = 0;
   for (const column of _COLUMNS) {
-    const values = f.replicas[column];
+    const values = columns[column];
     for (let i = 0; i < count; i++) _numbers[at++] = values[i];
   }
-  const bytes = new Uint8Array(_numbers.buffer, 0, count * _COLUMNS.length * 8);
-  if (!_LITTLE_ENDIAN) {
-    const view = new DataView(bytes.buffer, 0, bytes.length);
-    for (let i = 0; i < count * _COLUMNS.length; i++) view.setFloat64(i * 8, _numbers[i], true);
-  }
-  hash.update(bytes);
-  const digest = hash.digest('hex');
-  _digests.set(f, digest);
-  return digest;
+  return _numbers.subarray(0, count * _COLUMNS.length);
+}
+
+/** The numbers' bytes, little-endian (a copy on a big-endian machine; the input is never changed). */
+function _littleEndianBytes(numbers: Float64Array): Uint8Array {
+  const bytes = new Uint8Array(numbers.buffer, numbers.byteOffset, numbers.length * 8);
+  if (_LITTLE_ENDIAN) return bytes;
+  const out = new Uint8Array(bytes.length);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < numbers.length; i++) view.setFloat64(i * 8, numbers[i], true);
+  return out;
 }
 
 /** Each app's text in the digest head, per (shared, immutable) app fingerprint. */
@@ -249,7 +266,10 @@ export function replicaRow(columns: ReplicaColumns, i: number): ReplicaFingerpri
  * node's reply columns are the fingerprint's, shared; otherwise the rows are sorted into new ones.
  */
 function _replicaColumns(reply: ReplyColumns): ReplicaColumns {
-  if (reply.ascending) return reply.columns;
+  if (reply.ascending) {
+    _replyNumbers.set(reply.columns, reply.numbers);
+    return reply.columns;
+  }
   const { columns } = reply;
   const rows = columns.app_id.map((_, i) => ({ i, text: canonicalJson(replicaRow(columns, i)) }));
   rows.sort((a, b) => _compareNumbers(columns.app_id[a.i], columns.app_id[b.i]) || _compareNumbers(columns.partition_index[a.i], columns.partition_index[b.i]) || _compareText(a.text, b.text));
