@@ -188,9 +188,9 @@ type _Collected = {
  * survivors are the same whatever the order nodes came in. A node that reports one gpid twice
  * keeps its last entry (Pegasus removes the node's old entry before inserting).
  *
- * Two passes over the rows: count per partition, then fill lists made at their exact size (a list
- * grown by insertion would be copied once per replica, and a `push` reserves 17 slots), then sort
- * each list. The collector is not changed.
+ * Two passes over the rows: find each replica's partition and count per partition, then fill
+ * lists made at their exact size (a list grown by insertion would be copied once per replica, and
+ * a `push` reserves 17 slots), then sort each list. The collector is not changed.
  */
 function _settleCandidates(
   apps: readonly AppInfo[],
@@ -199,23 +199,22 @@ function _settleCandidates(
   maxReservedDroppedReplicas: number,
 ): _Collected {
   // Only apps some node reported get slots; a replica of any other id is an unknown-app error.
+  // Every partition of those apps has one number, its slot: the app's offset plus its index.
   const entries = new Map<number, _SlotsEntry>();
-  // One count per partition of every reported app, in one typed array (one per app costs more).
   let partitions = 0;
-  for (const app of apps) if (reportedAppIds.has(app.app_id)) partitions += app.partition_count;
-  const allCounts = new Int32Array(partitions);
-  let offset = 0;
   for (const app of apps) {
     if (!reportedAppIds.has(app.app_id)) continue;
-    entries.set(app.app_id, { app, counts: allCounts.subarray(offset, offset + app.partition_count), lists: new Array(app.partition_count), slots: new Array(app.partition_count) });
-    offset += app.partition_count;
+    entries.set(app.app_id, { app, offset: partitions, slots: new Array(app.partition_count) });
+    partitions += app.partition_count;
   }
   const rows = collector.rows();
   const unknown: _Unknown[] = [];
   const outOfRange: { appId: number; pidx: number; node: NodeAddress; line: string }[] = [];
-  // Pass 1: count the replicas of each partition; name the ones that belong to none.
-  for (const { node, columns } of rows) {
+  // Pass 1: each replica's slot (-1: none; those are named), and the count per slot.
+  const counts = new Int32Array(partitions);
+  const slotsOfRows = rows.map(({ node, columns }) => {
     const { app_id: appIds, partition_index: pidxs } = columns;
+    const slotOf = new Int32Array(appIds.length).fill(-1);
     let entryId: number | undefined;
     let entry: _SlotsEntry | undefined;
     for (let i = 0; i < appIds.length; i++) {
@@ -225,7 +224,7 @@ function _settleCandidates(
       if (!entry) {
         unknown.push({ appId: appIds[i], pidx, node, gpid: gpidToString({ app_id: appIds[i], partition_index: pidx }) });
       } else if (_isIndexOf(entry.app, pidx)) {
-        entry.counts[pidx]++;
+        counts[(slotOf[i] = entry.offset + pidx)]++;
       } else {
         const { app } = entry;
         const line =
@@ -234,34 +233,29 @@ function _settleCandidates(
         outOfRange.push({ appId: app.app_id, pidx, node, line });
       }
     }
-  }
-  // Pass 2: fill each partition's list, nodes in the order added, each node's replicas in its order.
-  for (const entry of entries.values()) {
-    const { counts, lists } = entry;
-    for (let pidx = 0; pidx < counts.length; pidx++) if (counts[pidx] > 0) lists[pidx] = new Array(counts[pidx]);
-  }
-  allCounts.fill(0);
-  for (const { node, columns } of rows) {
-    const { app_id: appIds, partition_index: pidxs, ballot, last_committed_decree: committed, last_prepared_decree: prepared } = columns;
-    let entryId: number | undefined;
-    let entry: _SlotsEntry | undefined;
-    for (let i = 0; i < appIds.length; i++) {
-      if (appIds[i] !== entryId || i === 0) entry = entries.get((entryId = appIds[i]));
-      const pidx = pidxs[i];
-      if (!entry || !_isIndexOf(entry.app, pidx)) continue;
-      entry.lists[pidx]![entry.counts[pidx]++] = { node, ballot: ballot[i], last_committed_decree: committed[i], last_prepared_decree: prepared[i] };
+    return slotOf;
+  });
+  // Pass 2: fill each slot's list, nodes in the order added, each node's replicas in its order.
+  const lists: Candidate[][] = new Array(partitions);
+  for (let slot = 0; slot < partitions; slot++) if (counts[slot] > 0) lists[slot] = new Array(counts[slot]);
+  counts.fill(0);
+  rows.forEach(({ node, columns }, k) => {
+    const { ballot, last_committed_decree: committed, last_prepared_decree: prepared } = columns;
+    const slotOf = slotsOfRows[k];
+    for (let i = 0; i < slotOf.length; i++) {
+      const slot = slotOf[i];
+      if (slot >= 0) lists[slot][counts[slot]++] = { node, ballot: ballot[i], last_committed_decree: committed[i], last_prepared_decree: prepared[i] };
     }
-  }
+  });
   // Sort each list worst first, one entry per node, capped.
   const mayRepeat = rows.some((r) => !r.ascending);
-  for (const entry of entries.values()) {
-    const cap = entry.app.max_replica_count + maxReservedDroppedReplicas;
-    const { lists } = entry;
-    for (let pidx = 0; pidx < lists.length; pidx++) {
-      const list = lists[pidx];
+  for (const { app, offset, slots } of entries.values()) {
+    const cap = app.max_replica_count + maxReservedDroppedReplicas;
+    for (let pidx = 0; pidx < slots.length; pidx++) {
+      const list = lists[offset + pidx];
       if (!list) continue;
       const sorted = _sortWorstFirst(mayRepeat ? _lastEntryPerNode(list) : list);
-      entry.slots[pidx] = sorted.length > cap ? sorted.slice(sorted.length - cap) : sorted;
+      slots[pidx] = sorted.length > cap ? sorted.slice(sorted.length - cap) : sorted;
     }
   }
   const slotsById = new Map<number, { app: AppInfo; slots: (readonly Candidate[] | undefined)[] }>();
@@ -269,8 +263,8 @@ function _settleCandidates(
   return { slotsById, unknownAppLines: _unknownAppLines(unknown), outOfRangeLines: _groupOutOfRange(outOfRange) };
 }
 
-/** Per reported app: replicas per partition (pass 1), the lists being filled (pass 2), and the settled lists. */
-type _SlotsEntry = { app: AppInfo; counts: Int32Array; lists: (Candidate[] | undefined)[]; slots: (readonly Candidate[] | undefined)[] };
+/** Per reported app: its first slot number, and its settled lists by partition index. */
+type _SlotsEntry = { app: AppInfo; offset: number; slots: (readonly Candidate[] | undefined)[] };
 
 function _isIndexOf(app: AppInfo, pidx: number): boolean {
   return Number.isInteger(pidx) && pidx >= 0 && pidx < app.partition_count;
