@@ -66,7 +66,9 @@ export function candidatesOf(candidates: RecoveryCandidates, pid: Gpid): readonl
 
 /**
  * Build every app's partitions from the collected replicas. `apps` is constructApps's list (final
- * statuses); `reportedAppIds` are the ids some node reported as an app (not placeholders).
+ * statuses); `reportedAppIds` are the ids some node reported as an app (not placeholders);
+ * `replicas` are the good nodes' reports, or a CandidateCollector they were added to (the handler
+ * adds each node as its answer arrives). Both give the same result.
  */
 export function constructPartitions(
   apps: readonly AppInfo[],
