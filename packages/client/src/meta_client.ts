@@ -33,6 +33,13 @@ export const DEFAULT_META_RPC_TIMEOUT_MS = 10_000;
 const MAX_FORWARD_HOPS = 8;
 /** Pause between rounds while the metas answer but none leads (see MetaClient.call). */
 export const ELECTION_RETRY_MS = 300;
+/**
+ * A retry round starts only with at least this much of the deadline left. A round begun with a few
+ * ms to spare ends in ERR_TIMEOUT, which says less than the redirection already in hand (and, as
+ * any timeout, that the request may be running); on a loaded machine that happened to one call in
+ * a few of meta_client_test's "retried until the deadline".
+ */
+export const MIN_RETRY_ROUND_MS = 100;
 
 export class MetaClient {
   readonly metaServers: readonly NodeAddress[];
@@ -54,8 +61,10 @@ export class MetaClient {
    *
    * When a round ends with metas that answered but none that leads (the leader just died and the
    * others still name it until its ZooKeeper session expires, or an election is under way), the
-   * round is repeated every ELECTION_RETRY_MS until the deadline: a redirection means the request
-   * was not executed, so repeating it is safe. When no meta answers at all the call fails at once.
+   * round is repeated every ELECTION_RETRY_MS until the deadline (a round starts only with
+   * MIN_RETRY_ROUND_MS left; else the last redirection is the answer): a redirection means the
+   * request was not executed, so repeating it is safe. When no meta answers at all the call fails
+   * at once.
    */
   async call<K extends MetaMethod>(name: K, req: MetaRequest<K>, timeoutMs = this.rpcTimeoutMs): Promise<MetaReply<MetaResponse<K>>> {
     const deadline = Date.now() + timeoutMs;
@@ -65,7 +74,7 @@ export class MetaClient {
       const waitMs = Math.min(ELECTION_RETRY_MS, deadline - Date.now());
       if (waitMs <= 0) return { ok: true, ...round.redirected };
       await new Promise((resolve) => setTimeout(resolve, waitMs));
-      if (Date.now() >= deadline) return { ok: true, ...round.redirected };
+      if (deadline - Date.now() < MIN_RETRY_ROUND_MS) return { ok: true, ...round.redirected };
     }
   }
 

@@ -41,14 +41,19 @@ async function core(store: MemoryStateStore, over: Partial<MetaConfig> = {}) {
   return { c, lines, h: c.handlers() as Required<ReturnType<MetaServiceCore['handlers']>> };
 }
 
+/** A replica server answering the two recovery queries, on a random free port (a taken one is retried). */
 async function fakeReplica(apps: AppInfo[], replicas: ReplicaInfo[]) {
-  const port = 40000 + Math.floor(Math.random() * 20000);
-  const bound = await startRpcServer(ReplicaService, {
-    query_app_info: async () => ({ err: 'ERR_OK', apps }),
-    query_replica_info: async () => ({ err: 'ERR_OK', replicas }),
-  }, `127.0.0.1:${port}`, () => {});
-  if (!bound.ok) throw new Error(bound.detail);
-  return { node: `127.0.0.1:${port}`, stop: () => bound.server.forceShutdown() };
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = 40000 + Math.floor(Math.random() * 20000);
+    const bound = await startRpcServer(ReplicaService, {
+      query_app_info: async () => ({ err: 'ERR_OK', apps }),
+      query_replica_info: async () => ({ err: 'ERR_OK', replicas }),
+    }, `127.0.0.1:${port}`, () => {});
+    if (bound.ok) return { node: `127.0.0.1:${port}`, stop: () => bound.server.forceShutdown() };
+    // The range overlaps the kernel's ephemeral ports: an outgoing socket may hold this one.
+    if (bound.err !== 'ERR_ADDRESS_ALREADY_USED') throw new Error(bound.detail);
+  }
+  throw new Error('cannot find a free port in 40000-59999');
 }
 
 test('flag on, tables in cluster_root: refuse, naming the key and the path', async () => {
