@@ -10,7 +10,6 @@
 import type { AppInfo, Gpid, NodeAddress, PartitionConfiguration, ReplicaInfo } from '../../../proto/src/types.ts';
 import { emptyPartitionConfiguration, gpidToString } from '../../../proto/src/types.ts';
 import { type Candidate, compareNodes, compareReplicaCandidates } from './compare_replica_candidates.ts';
-import type { ReplicaColumns } from '../../../proto/src/recovery_plan.ts';
 import { type ReplyColumns, replyColumns } from './replica_columns.ts';
 
 /** The replica part of one good node's report. */
@@ -142,7 +141,7 @@ export class CandidateCollector {
    * columns are kept, not copied (they are never mutated); settling makes the candidates.
    */
   add(node: NodeAddress, reply: ReplyColumns): void {
-    this.#rows.push({ node, columns: reply.columns, ascending: reply.ascending });
+    this.#rows.push({ node, reply });
   }
 
   /** The nodes added, in the order they were added. */
@@ -156,11 +155,8 @@ export class CandidateCollector {
   }
 }
 
-/**
- * One node's replicas as columns: row i is replica i of the node's answer. `ascending`: the pids
- * strictly ascend (app id, then index), so no pid is listed twice.
- */
-type _NodeRows = { node: NodeAddress; columns: ReplicaColumns; ascending: boolean };
+/** One node's replicas as replyColumns read them: row i is replica i of the node's answer. */
+type _NodeRows = { node: NodeAddress; reply: ReplyColumns };
 
 type _Collected = {
   /** Per reported app id, per partition index, its candidates (worst first, capped); holes: none. */
@@ -214,8 +210,8 @@ function _settleCandidates(
   const outOfRange: { appId: number; pidx: number; node: NodeAddress; line: string }[] = [];
   // Pass 1: each replica's slot (-1: none; those are named), and the count per slot.
   const counts = new Int32Array(partitions);
-  const slotsOfRows = rows.map(({ node, columns }) => {
-    const { app_id: appIds, partition_index: pidxs } = columns;
+  const slotsOfRows = rows.map(({ node, reply }) => {
+    const { app_id: appIds, partition_index: pidxs } = reply.columns;
     const slotOf = new Int32Array(appIds.length).fill(-1);
     let entryId: number | undefined;
     let entry: _SlotsEntry | undefined;
@@ -241,8 +237,8 @@ function _settleCandidates(
   const lists: Candidate[][] = new Array(partitions);
   for (let slot = 0; slot < partitions; slot++) if (counts[slot] > 0) lists[slot] = new Array(counts[slot]);
   counts.fill(0);
-  rows.forEach(({ node, columns }, k) => {
-    const { ballot, last_committed_decree: committed, last_prepared_decree: prepared } = columns;
+  rows.forEach(({ node, reply }, k) => {
+    const { ballot, last_committed_decree: committed, last_prepared_decree: prepared } = reply.columns;
     const slotOf = slotsOfRows[k];
     for (let i = 0; i < slotOf.length; i++) {
       const slot = slotOf[i];
@@ -250,7 +246,7 @@ function _settleCandidates(
     }
   });
   // Sort each list worst first, one entry per node, capped.
-  const mayRepeat = rows.some((r) => !r.ascending);
+  const mayRepeat = rows.some((r) => !r.reply.ascending);
   for (const { app, offset, slots } of entries.values()) {
     const cap = app.max_replica_count + maxReservedDroppedReplicas;
     for (let pidx = 0; pidx < slots.length; pidx++) {
@@ -260,9 +256,7 @@ function _settleCandidates(
       slots[pidx] = sorted.length > cap ? sorted.slice(sorted.length - cap) : sorted;
     }
   }
-  const slotsById = new Map<number, { app: AppInfo; slots: (readonly Candidate[] | undefined)[] }>();
-  for (const [appId, { app, slots }] of entries) slotsById.set(appId, { app, slots });
-  return { slotsById, unknownAppLines: _unknownAppLines(unknown), outOfRangeLines: _groupOutOfRange(outOfRange) };
+  return { slotsById: entries, unknownAppLines: _unknownAppLines(unknown), outOfRangeLines: _groupOutOfRange(outOfRange) };
 }
 
 /** Per reported app: its first slot number, and its settled lists by partition index. */
@@ -274,17 +268,17 @@ function _isIndexOf(app: AppInfo, pidx: number): boolean {
 
 /** `list` (one partition's candidates in the order added) with only the last entry of each node. */
 function _lastEntryPerNode(list: Candidate[]): Candidate[] {
-  // The usual list is a few replicas from distinct nodes: compare pairs; a long one (a malformed
-  // node listing one gpid over and over) goes through a map.
-  if (list.length > 8) {
-    const last = new Map<NodeAddress, number>();
-    list.forEach((c, i) => last.set(c.node, i));
-    return last.size === list.length ? list : list.filter((c, i) => last.get(c.node) === i);
-  }
-  for (let i = 1; i < list.length; i++) {
-    for (let j = 0; j < i; j++) if (list[j].node === list[i].node) return list.filter((c, k) => !list.some((later, m) => m > k && later.node === c.node));
-  }
-  return list;
+  // The usual list is a few replicas from distinct nodes: compare pairs, no map. A long one (a
+  // malformed node listing one gpid over and over) or one with a repeat goes through the map.
+  if (list.length <= 8 && !_repeatsANode(list)) return list;
+  const last = new Map<NodeAddress, number>();
+  list.forEach((c, i) => last.set(c.node, i));
+  return last.size === list.length ? list : list.filter((c, i) => last.get(c.node) === i);
+}
+
+function _repeatsANode(list: readonly Candidate[]): boolean {
+  for (let i = 1; i < list.length; i++) for (let j = 0; j < i; j++) if (list[j].node === list[i].node) return true;
+  return false;
 }
 
 /**

@@ -6,7 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ReplicaInfo } from '../../../proto/src/types.ts';
-import { replyColumns } from './replica_columns.ts';
+import { REPLICA_COLUMN_ORDER, replyColumns } from './replica_columns.ts';
 
 const rep = (app_id: unknown, partition_index: unknown, ballot = 1): ReplicaInfo =>
   ({ pid: { app_id, partition_index }, ballot, status: 'PS_INACTIVE', last_committed_decree: 2, last_prepared_decree: 3, last_durable_decree: 2, app_type: 'pegasus', disk_tag: 'default' }) as ReplicaInfo;
@@ -18,7 +18,7 @@ test('the columns hold every replica in the order given', () => {
 
 test('the numbers are the five columns one after the other, converted as Number() does', () => {
   const { columns, numbers } = replyColumns([rep(2, 0, 7), rep('1', 3, 8)]);
-  const flat = [columns.app_id, columns.partition_index, columns.ballot, columns.last_committed_decree, columns.last_prepared_decree].flat().map(Number);
+  const flat = REPLICA_COLUMN_ORDER.flatMap((name) => columns[name]).map(Number);
   assert.equal([...numbers], flat);
   assert.equal([...numbers], [2, 1, 0, 3, 7, 8, 2, 2, 3, 3]);
 });

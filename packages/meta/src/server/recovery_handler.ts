@@ -182,13 +182,13 @@ async function recover(core: MetaServiceCore, req: StartRecoveryRequest, mode: R
     reports = await collectReplicaInfos(nodes, query, core.config.rpcTimeoutMs, (r) => {
       status.collected.push({ node: r.node, err: r.err, latency_ms: Math.round(r.latencyMs) });
       core.log(`recovery: node(${r.node}) answered ${r.err} in ${r.latencyMs} ms`);
-      // The decoded list is read once, into columns that the fingerprint and the candidates share.
-      const reply = replyColumns(r.replicas ?? []);
+      // A good node's decoded list is read once, into columns that its fingerprint and its
+      // candidates share. A bad node contributes nothing (fingerprintNode, constructRecovery).
+      const reply = r.err === 'ERR_OK' ? replyColumns(r.replicas ?? []) : undefined;
       const fingerprint = fingerprintNode(r, sharedApps, reply);
       nodeDigest(fingerprint);
       fingerprints.push(fingerprint);
-      // A bad node contributes nothing (constructRecovery), so only good ones are collected.
-      if (r.err === 'ERR_OK') candidates.add(r.node, reply);
+      if (reply) candidates.add(r.node, reply);
       r.replicas = undefined;
     });
   } finally {

@@ -10,7 +10,7 @@ import { gpidToString } from '../../../../proto/src/types.ts';
 import { compareNodes } from '../compare_replica_candidates.ts';
 import { compatibleAppInfos } from '../construct_apps.ts';
 import type { NodeReport } from '../node_report.ts';
-import { type ReplyColumns, replyColumns } from '../replica_columns.ts';
+import { REPLICA_COLUMN_ORDER, type ReplyColumns, replyColumns } from '../replica_columns.ts';
 import { canonicalJson } from './canonical_json.ts';
 import type { AppFingerprint, NodeFingerprint, ReplicaColumns, ReplicaFingerprint } from '../../../../proto/src/recovery_plan.ts';
 
@@ -62,8 +62,8 @@ export function planId(options: object, fingerprints: readonly NodeFingerprint[]
 /** Digests already computed, per fingerprint object (fingerprints are never mutated once made). */
 const _digests = new WeakMap<NodeFingerprint, string>();
 
-/** The five replica columns in the digest's order. */
-const _COLUMNS = ['app_id', 'partition_index', 'ballot', 'last_committed_decree', 'last_prepared_decree'] as const satisfies readonly (keyof ReplicaColumns)[];
+/** The five replica columns in the digest's order (the order of ReplyColumns' numbers too). */
+const _COLUMNS = REPLICA_COLUMN_ORDER;
 
 /** A Float64Array's bytes are the platform's; the layout below is little-endian. */
 const _LITTLE_ENDIAN = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f;
