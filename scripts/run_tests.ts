@@ -59,6 +59,13 @@ function run(file: string, runtime: 'node' | 'deno', timeoutMs: number): Promise
   });
 }
 
+/** uvu's report from its first `FAIL` on (the assertion, its message, the stack), else the last lines; at most 80. */
+function failureRecap(output: string): string[] {
+  const lines = output.trimEnd().split('\n');
+  const first = lines.findIndex((l) => /^\s*FAIL\s+"/.test(l));
+  return first >= 0 ? lines.slice(first, first + 80) : lines.slice(-40);
+}
+
 async function runAll(files: string[], runtime: 'node' | 'deno', parallel: number, timeoutMs: number): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
   let next = 0;
@@ -91,6 +98,12 @@ outcomes.push(...await runAll(e2e, 'node', 1, 600_000));
 const passed = outcomes.reduce((n, o) => n + o.passed, 0);
 const failed = outcomes.reduce((n, o) => n + o.failed, 0);
 const failedFiles = outcomes.filter((o) => o.failed > 0);
+// Each failed file's failures again, next to the summary: a log kept only by its tail (CI's, the
+// fresh-clone check's) then still shows why a file failed, not only that it did.
+for (const o of failedFiles) {
+  console.log(`--- why ${o.runtime}:${o.file} failed`);
+  console.log(failureRecap(o.output).map((l) => `    | ${l}`).join('\n'));
+}
 if (failedFiles.length > 0) console.log(`failed files: ${failedFiles.map((o) => `${o.runtime}:${o.file}`).join(', ')}`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

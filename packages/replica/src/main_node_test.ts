@@ -112,6 +112,12 @@ test('SIGKILL keeps acked writes; SIGTERM exits 0', async () => {
       const res = await write(`k${i}`);
       assert.ok(res.ok && res.res.err === 'ERR_OK');
     }
+    // The decree the killed server had committed: 101 (the probe and 100 writes) unless a probe
+    // that timed out here was applied anyway, so it is read, not assumed.
+    const before = await client.call('query_replica_info', { node1: node }, 2000);
+    assert.ok(before.ok && before.res.replicas.length === 1, 'the first child lists its replica');
+    const committed = before.res.replicas[0].last_committed_decree;
+    assert.ok(committed >= 101, `committed ${committed}, want at least 101`);
     first.kill('SIGKILL');
     assert.is(await first.exit, null);
     meta.refuse.set(node, 'ERR_UNDER_RECOVERY');
@@ -121,11 +127,11 @@ test('SIGKILL keeps acked writes; SIGTERM exits 0', async () => {
       if (!res.ok) return res.err;
       const r = res.res.replicas[0];
       // Described, not asserted: waitFor reports the last value when it times out.
-      if (r?.status !== 'PS_INACTIVE' || r.last_committed_decree !== 101) {
+      if (r?.status !== 'PS_INACTIVE' || r.last_committed_decree !== committed) {
         return `replicas ${res.res.replicas.length}, status ${r?.status}, last_committed_decree ${r?.last_committed_decree}, last_prepared_decree ${r?.last_prepared_decree}`;
       }
       return true;
-    }, 15000);
+    }, 30000);
     meta.refuse.delete(node);
     await waitFor('the child to serve reads', async () => {
       const res = await client.call('client_read', { pid, hash_key: bytes('k99'), sort_key: bytes('') }, 2000);
