@@ -109,10 +109,10 @@ test('a replica server that cannot be reached: ERR_TRY_AGAIN, then --skip_bad_no
 });
 
 test('a partition with 1 of 3 replicas, and one with none: warnings, ERR_TRY_AGAIN, then --skip_lost_partitions', async () => {
-  // The metadata is lost first: no meta serves while the replicas are hidden. A serving meta would
-  // answer the restarted servers' config syncs with their roles, and a replica server told it is a
-  // member of a partition it does not hold creates that replica empty, so 1.1 would come back
-  // (empty) instead of lost: the race this test once lost in a full run.
+  // The metadata is lost first: no meta serves while the replicas are hidden. (A serving meta would
+  // answer the restarted servers' config syncs with their roles; before config_sync carried
+  // create_if_missing, a server listed as a member of a partition it did not hold created it empty,
+  // and 1.1 came back empty instead of lost: a race this test once lost in a full run.)
   runSh(['stop_onebox_instance', '-m', '1']);
   for (const r of ['1', '2', '3', '4']) runSh(['stop_onebox_instance', '-r', r]);
   // Hide replicas the way an operator would lose them: move the directories aside (".bak" is ignored).

@@ -130,12 +130,28 @@ export type QueryRecoveryStatusResponse = {
  * Pegasus: RPC_CM_CONFIG_SYNC. Doubles as the failure-detector beacon: a replica server sends it
  * every `config_sync_interval_ms` with every replica it stores.
  */
-export type ConfigSyncRequest = { node: NodeAddress; stored_replicas: ReplicaInfo[] };
+export type ConfigSyncRequest = {
+  node: NodeAddress;
+  stored_replicas: ReplicaInfo[];
+  /**
+   * Partitions the meta's last answer listed this node as a member of, which it holds no replica
+   * of and was not told to create (its data dir was lost or moved away). The meta then takes the
+   * node out of those partitions as if it had died there, and the guardian heals them from the
+   * replicas that hold the data (Pegasus: remove_replica_on_meta_server). Absent: none.
+   */
+  missing_replicas?: Gpid[];
+};
 export type ConfigSyncResponse = {
   err: ErrorCode;
   hint: string;
-  /** Every partition the node serves (as primary or secondary), with its app info. */
-  partitions: { config: PartitionConfiguration; info: AppInfo }[];
+  /**
+   * Every partition the node serves (as primary or secondary), with its app info.
+   * `create_if_missing`: the node may create the replica empty if it has none. True only for a
+   * partition that holds no data yet (a new table's, or a fresh primary the guardian placed); a
+   * member that lacks any other partition must not create it empty (it would serve nothing as if
+   * it held the rows), and reports it in `missing_replicas` instead.
+   */
+  partitions: { config: PartitionConfiguration; info: AppInfo; create_if_missing: boolean }[];
   /** Partitions whose primary is this node and that need a new secondary: the primary teaches it. */
   learner_assignments: { pid: Gpid; learner: NodeAddress; ballot: number }[];
   /** Replicas this node must close (not delete): the meta does not assign them to it. */

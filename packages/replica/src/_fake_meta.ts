@@ -27,6 +27,10 @@ export class FakeMeta {
   /** Nodes whose config_sync gets this error instead of an answer. */
   readonly refuse = new Map<NodeAddress, ErrorCode>();
   readonly lastStored = new Map<NodeAddress, ReplicaInfo[]>();
+  /** Each node's last missing_replicas. */
+  readonly lastMissing = new Map<NodeAddress, Gpid[]>();
+  /** Partitions (gpid text) answered with create_if_missing false; every other one may be created empty. */
+  readonly holdsData = new Set<string>();
   readonly upgrades: UpdatePartitionConfigurationRequest[] = [];
   private readonly server: grpc.Server;
 
@@ -92,9 +96,12 @@ export class FakeMeta {
 
   configSync(req: ConfigSyncRequest): ConfigSyncResponse {
     this.lastStored.set(req.node, req.stored_replicas);
+    this.lastMissing.set(req.node, req.missing_replicas ?? []);
     const refused = this.refuse.get(req.node);
     if (refused) return { err: refused, hint: '', partitions: [], learner_assignments: [], replicas_to_close: [] };
-    const partitions = [...this.partitions.values()].filter(({ config }) => config.primary === req.node || config.secondaries.includes(req.node));
+    const partitions = [...this.partitions.values()]
+      .filter(({ config }) => config.primary === req.node || config.secondaries.includes(req.node))
+      .map((p) => ({ ...p, create_if_missing: !this.holdsData.has(gpidToString(p.config.pid)) }));
     const learner_assignments = this.learners
       .map((a) => ({ a, config: this.config(a.pid) }))
       .filter(({ config }) => config.primary === req.node)

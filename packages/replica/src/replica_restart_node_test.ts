@@ -2,7 +2,8 @@
 // inherits. After a stop and start, every replica comes back PS_INACTIVE with the same ballot and
 // decrees, is reported by query_replica_info / query_app_info while the meta is still in recovery,
 // and serves again once the meta's config arrives; a replica dir that cannot load is renamed
-// `.err`, never deleted. A secondary promoted with prepared-but-uncommitted decrees re-prepares and
+// `.err`, never deleted; a member whose replica dir is gone creates no empty one unless the meta says
+// the partition holds no rows yet, and reports it missing instead. A secondary promoted with prepared-but-uncommitted decrees re-prepares and
 // commits them before it serves, so a write acked by the old primary is readable from the new one.
 // Method: three in-process servers with a fake meta; the old primary's idle `commit` is delayed for
 // a minute so that its secondaries really hold an uncommitted tail when it stops.
@@ -134,6 +135,20 @@ test('the ballot adopted from a config survives a restart; a lower ballot is the
   assert.is(res.res.ballot, ballot);
   await c.waitStatus(C, P, 'PS_SECONDARY');
   await c.waitDigestsAgree(P, [B, C], await c.waitWritable(B, P));
+});
+
+test('a member whose replica dir is gone makes no empty one unless the meta says it may; it reports the replica missing', async () => {
+  await c.stopServer(C);
+  await fs.rm(path.join(c.dataDir(C), 'reps', '1.0.pegasus'), { recursive: true });
+  c.meta.holdsData.add('1.0'); // the meta knows this partition holds rows
+  await c.startServer(C);
+  await waitFor('C to report 1.0 missing', () => (c.meta.lastMissing.get(C) ?? []).some((p) => p.app_id === 1 && p.partition_index === 0));
+  assert.is(infoOf(C), undefined, 'no empty replica was made');
+  assert.ok(c.logs.some((l) => l.includes('holds no replica of it; not creating an empty one')), 'the node says why');
+  // A partition that holds no rows yet (a new table's) is created empty, as before.
+  c.meta.holdsData.delete('1.0');
+  await waitFor('C to create 1.0', () => infoOf(C) !== undefined);
+  await waitFor('C to stop reporting 1.0 missing', () => (c.meta.lastMissing.get(C) ?? []).length === 0);
 });
 
 test.run();

@@ -39,6 +39,8 @@ export class ReplicaStub {
   private readonly meta: MetaClient;
   private readonly peers = new Map<NodeAddress, RpcClient<ReplicaServiceDefinition>>();
   private readonly creating = new Map<string, Promise<Replica>>();
+  /** Partitions the meta's last answer made this node a member of that it holds no replica of (config_sync's missing_replicas). */
+  private missingReplicas = new Map<string, Gpid>();
   private stopped = false;
   private syncLoopDone: Promise<void> = Promise.resolve();
   private wakeSyncLoop: (() => void) | undefined;
@@ -144,8 +146,9 @@ export class ReplicaStub {
 
   async syncOnce(): Promise<void> {
     const stored_replicas = [...this.replicas.values()].map((r) => r.replicaInfo());
+    const missing_replicas = [...this.missingReplicas.values()];
     const sentAtMs = Date.now();
-    const res = await this.meta.call('config_sync', { node: this.me, stored_replicas }, this.options.rpcTimeoutMs);
+    const res = await this.meta.call('config_sync', { node: this.me, stored_replicas, missing_replicas }, this.options.rpcTimeoutMs);
     if (this.stopped) return;
     // The leading meta answered, whatever it said (in recovery mode too: Pegasus acks beacons then,
     // pegasus-spec §3.7): this server is not cut off, and no other primary is promoted while the
@@ -170,12 +173,24 @@ export class ReplicaStub {
 
   private async applySyncResponse(res: ConfigSyncResponse): Promise<void> {
     const mentioned = new Set<string>();
-    for (const { config, info } of res.partitions ?? []) {
+    const missing = new Map<string, Gpid>();
+    for (const { config, info, create_if_missing } of res.partitions ?? []) {
       const key = gpidToString(config.pid);
       mentioned.add(key);
       try {
         let r = this.replicas.get(key);
         if (!r && !isMember(config, this.me)) continue;
+        if (!r && create_if_missing !== true && !this.creating.has(key)) {
+          // Listed as a member of a partition that holds data, without a replica of it (its dir
+          // was lost or moved away): an empty one made here would serve no rows as if it held
+          // them, and as primary would teach its emptiness to the others. Tell the meta instead;
+          // it takes this node out of the partition and the guardian heals it by learning.
+          missing.set(key, config.pid);
+          if (!this.missingReplicas.has(key)) {
+            this.log(`${this.me}: ERROR: the meta lists this node as a member of partition(${key}) at ballot ${config.ballot}, but it holds no replica of it; not creating an empty one, reporting it as missing`);
+          }
+          continue;
+        }
         r ??= await this.getOrCreate(config.pid, info, config.ballot);
         if (this.stopped || r.closed) return;
         if (config.ballot >= r.ballot) await this.maybeUpdateAppInfo(r, info);
@@ -184,6 +199,7 @@ export class ReplicaStub {
         this.log(`${this.me}: cannot apply the config of ${key}: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
+    this.missingReplicas = missing;
     for (const pid of res.replicas_to_close ?? []) {
       const r = this.get(pid);
       if (r) closeReplica(r, 'the meta listed it in replicas_to_close');

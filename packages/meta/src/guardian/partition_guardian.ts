@@ -3,6 +3,10 @@
 // on_missing_secondary). The meta server carries the decision out: it writes the new configuration
 // to ZooKeeper before anyone sees it.
 //
+// A member that is alive but says it holds no replica of the partition (its data dir was lost:
+// config_sync's missing_replicas) counts as dead here, except that it does not go into last_drops,
+// which names the nodes that may still hold the partition's rows.
+//
 // Rules, in order:
 //   primary dead, a secondary alive   -> promote the best secondary, ballot + 1
 //   primary dead, no member alive     -> clear the members (all into last_drops), ballot + 1
@@ -10,6 +14,7 @@
 //   no primary, never had a member    -> assign a fresh primary on the least-loaded node, ballot + 1
 //   no primary, had members (DDD)     -> once every last_drops node is back and reports the
 //                                        replica, promote the best of them; else wait
+//   no primary, no last_drops, ballot>0 -> wait: no node is known to hold its rows
 //   fewer members than max            -> one learner: a last_drops node that still holds the
 //                                        replica (best first), else the least-loaded node
 // "Best" is compareReplicaState: ballot, then last_committed_decree, then last_prepared_decree, then
@@ -27,6 +32,8 @@ export type GuardianInput = {
   pendingLearner?: NodeAddress;
   /** Nodes never to add to this partition: they hold a quarantined replica of it (quarantine.ts). */
   excluded?: ReadonlySet<NodeAddress>;
+  /** Alive members that hold no replica of this partition (missing_replicas); see the header. */
+  lacking?: ReadonlySet<NodeAddress>;
 };
 
 export type GuardianAction =
@@ -60,22 +67,28 @@ function next(pc: PartitionConfiguration, change: Partial<PartitionConfiguration
 
 export function decidePartition(input: GuardianInput): GuardianAction {
   const { pc, alive, reported } = input;
-  const deadSecondaries = pc.secondaries.filter((s) => !alive.has(s));
-  const aliveSecondaries = pc.secondaries.filter((s) => alive.has(s));
-  if (pc.primary && !alive.has(pc.primary)) {
+  const lacking = input.lacking ?? new Set<NodeAddress>();
+  const gone = (n: NodeAddress) => !alive.has(n) || lacking.has(n);
+  const deadSecondaries = pc.secondaries.filter(gone);
+  const aliveSecondaries = pc.secondaries.filter((s) => !gone(s));
+  // last_drops: only the nodes that may still hold rows (a lacking member holds none).
+  const lastDrops = (dropped: NodeAddress[]) => appendLastDrops(pc.last_drops, dropped.filter((n) => !lacking.has(n)), pc.max_replica_count);
+  const why = (n: NodeAddress) => (lacking.has(n) ? 'holds no replica of it' : 'is dead');
+  if (pc.primary && gone(pc.primary)) {
     const dropped = [pc.primary, ...deadSecondaries];
     if (aliveSecondaries.length === 0) {
-      return { kind: 'update', reason: `primary ${pc.primary} is dead and no secondary is alive`, config: next(pc, { primary: '', secondaries: [], last_drops: appendLastDrops(pc.last_drops, dropped, pc.max_replica_count) }) };
+      return { kind: 'update', reason: `primary ${pc.primary} ${why(pc.primary)} and no secondary is alive`, config: next(pc, { primary: '', secondaries: [], last_drops: lastDrops(dropped) }) };
     }
     const primary = best(aliveSecondaries, reported);
     return {
       kind: 'update',
-      reason: `primary ${pc.primary} is dead: promote secondary ${primary}`,
-      config: next(pc, { primary, secondaries: aliveSecondaries.filter((s) => s !== primary), last_drops: appendLastDrops(pc.last_drops, dropped, pc.max_replica_count) }),
+      reason: `primary ${pc.primary} ${why(pc.primary)}: promote secondary ${primary}`,
+      config: next(pc, { primary, secondaries: aliveSecondaries.filter((s) => s !== primary), last_drops: lastDrops(dropped) }),
     };
   }
   if (deadSecondaries.length > 0) {
-    return { kind: 'update', reason: `secondary ${deadSecondaries.join(',')} is dead: remove it`, config: next(pc, { secondaries: aliveSecondaries, last_drops: appendLastDrops(pc.last_drops, deadSecondaries, pc.max_replica_count) }) };
+    const reason = `secondary ${deadSecondaries.map((s) => `${s} ${why(s)}`).join(', ')}: remove it`;
+    return { kind: 'update', reason, config: next(pc, { secondaries: aliveSecondaries, last_drops: lastDrops(deadSecondaries) }) };
   }
   if (!pc.primary) return decideMissingPrimary(input, aliveSecondaries);
   return decideMissingSecondary(input);
@@ -92,9 +105,14 @@ function decideMissingPrimary(input: GuardianInput, aliveSecondaries: NodeAddres
     if (!primary) return { kind: 'wait', reason: 'no alive replica server to place a new primary on' };
     return { kind: 'update', reason: `new partition: assign primary ${primary}`, config: next(pc, { primary }) };
   }
+  if (pc.last_drops.length === 0) {
+    // Every member left without a trace (they all lost their replicas): no node is known to
+    // hold the rows, and placing an empty primary would pass that loss off as a healthy table.
+    return { kind: 'wait', reason: 'no member and no last_drops: no node is known to hold its rows (every member lost its replica); it stays unavailable rather than come back empty' };
+  }
   const missing = pc.last_drops.filter((n) => !alive.has(n) || !reported.has(n));
-  if (missing.length > 0 || pc.last_drops.length === 0) {
-    return { kind: 'wait', reason: `no member alive; waiting for last_drops ${missing.join(',') || '(none recorded)'} to report their replicas` };
+  if (missing.length > 0) {
+    return { kind: 'wait', reason: `no member alive; waiting for last_drops ${missing.join(',')} to report their replicas` };
   }
   const primary = best(pc.last_drops, reported);
   return { kind: 'update', reason: `every last_drops node is back: promote ${primary}`, config: next(pc, { primary, last_drops: pc.last_drops.filter((n) => n !== primary) }) };

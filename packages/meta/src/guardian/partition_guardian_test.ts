@@ -16,9 +16,9 @@ function pc(primary: string, secondaries: string[], lastDrops: string[] = [], ba
 function rep(ballot: number, lcd: number, lpd = lcd): ReplicaInfo {
   return { pid: { app_id: 1, partition_index: 0 }, ballot, status: 'PS_INACTIVE', last_committed_decree: lcd, last_prepared_decree: lpd, last_durable_decree: lcd, app_type: 'pegasus', disk_tag: 'default' };
 }
-function decide(config: PartitionConfiguration, alive: string[], reported: [string, ReplicaInfo][] = [], pending?: string, excluded: string[] = []): GuardianAction {
+function decide(config: PartitionConfiguration, alive: string[], reported: [string, ReplicaInfo][] = [], pending?: string, excluded: string[] = [], lacking: string[] = []): GuardianAction {
   const loads = computeNodeLoads([config], alive);
-  return decidePartition({ pc: config, alive: new Set(alive), reported: new Map(reported), loads, pendingLearner: pending, excluded: new Set(excluded) });
+  return decidePartition({ pc: config, alive: new Set(alive), reported: new Map(reported), loads, pendingLearner: pending, excluded: new Set(excluded), lacking: new Set(lacking) });
 }
 function summary(a: GuardianAction): string {
   if (a.kind === 'update') return `update b${a.config.ballot} p=${a.config.primary || '-'} s=[${a.config.secondaries}] d=[${a.config.last_drops}]`;
@@ -43,6 +43,12 @@ const rows: [string, () => GuardianAction, string][] = [
   ['no node to add',              () => decide(pc(A, [B]), [A, B]),                                         'wait'],
   ['quarantined holder skipped',  () => decide(pc(A, [], [C, B]), [A, B, C, D], [[B, rep(5, 1)], [C, rep(5, 2)]], undefined, [C]), `learner ${B}`],
   ['only a quarantined node left', () => decide(pc(A, [B]), [A, B, D], [], undefined, [D]),                 'wait'],
+  // A member alive without its replica (data dir lost): out, as if dead, but not into last_drops.
+  ['primary lacks its replica',   () => decide(pc(A, [B, C]), [A, B, C], [[B, rep(5, 10)], [C, rep(5, 12)]], undefined, [], [A]), `update b6 p=${C} s=[${B}] d=[]`],
+  ['secondary lacks its replica', () => decide(pc(A, [B, C]), [A, B, C], [[A, rep(5, 9)], [B, rep(5, 9)]], undefined, [], [C]), `update b6 p=${A} s=[${B}] d=[]`],
+  ['lacking and dead together',   () => decide(pc(A, [B, C], [D]), [A, C], [[C, rep(5, 9)]], undefined, [], [A]), `update b6 p=${C} s=[] d=[${D},${B}]`],
+  ['every member lacks it',       () => decide(pc(A, [B]), [A, B], [], undefined, [], [A, B]),              'update b6 p=- s=[] d=[]'],
+  ['then nobody holds its rows',  () => decide(pc('', [], [], 6), [A, B]),                                  'wait'],
 ];
 
 for (const [name, run, expected] of rows) {

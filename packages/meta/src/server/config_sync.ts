@@ -4,7 +4,10 @@
 //  - a replica of a gpid the metadata does not know is reported as `unknown` and left alone: never
 //    closed, never assigned, never overwritten;
 //  - a replica whose ballot is higher than the metadata's record for its partition is left alone
-//    too: telling its node to close or relearn it could lose the newest copy.
+//    too: telling its node to close or relearn it could lose the newest copy;
+//  - a member may create its replica empty only where no data can exist yet (mayCreateEmpty):
+//    Pegasus's meta lists a node only after the node made the replica (config proposals); ours
+//    lists a new table's members at once, so it says per partition which case it is.
 
 import {
   type AppInfo,
@@ -22,7 +25,30 @@ export type ClusterTables = {
   apps: ReadonlyMap<number, AppInfo>;
   partitions: ReadonlyMap<number, PartitionConfiguration[]>;
   pendingLearners: ReadonlyMap<string, PendingLearner>;
+  /** Per gpid of a table this meta created, the members that have not yet reported their new replica. */
+  newReplicas: ReadonlyMap<string, ReadonlySet<NodeAddress>>;
+  /** What each node (alive or not) last reported holding, by gpid text. */
+  nodes: ReadonlyMap<NodeAddress, { alive: boolean; replicas: ReadonlyMap<string, unknown> }>;
 };
+
+/**
+ * May `node`, a member of `pc` without a replica of it, create the replica empty? Only where no row
+ * can exist yet:
+ * - the partition belongs to a table this meta created and `node` has not reported it since; or
+ * - (after a meta restart, which forgets the above) the partition was never reconfigured (ballot
+ *   1, no last_drops), every member is alive, and no node has ever reported a replica of it.
+ * Anything else means the node lost a replica that holds rows (its data dir was wiped or moved
+ * away). An empty one would serve nothing as if it held them, and as primary it would teach its
+ * emptiness to the others; the node reports it as missing instead and the guardian takes it out.
+ */
+export function mayCreateEmpty(tables: ClusterTables, pc: PartitionConfiguration, node: NodeAddress): boolean {
+  const key = gpidToString(pc.pid);
+  if (tables.newReplicas.get(key)?.has(node)) return true;
+  if (pc.ballot !== 1 || pc.last_drops.length > 0) return false;
+  for (const member of [pc.primary, ...pc.secondaries]) if (member && !tables.nodes.get(member)?.alive) return false;
+  for (const s of tables.nodes.values()) if (s.replicas.has(key)) return false;
+  return true;
+}
 
 export type ConfigSyncAnswer = Omit<ConfigSyncResponse, 'err' | 'hint'> & {
   /** Replicas the metadata cannot account for: unknown gpid, or a ballot above the record. */
@@ -44,7 +70,7 @@ export function answerConfigSync(tables: ClusterTables, node: NodeAddress, store
     const info = tables.apps.get(appId);
     if (!info || info.status !== 'AS_AVAILABLE') continue;
     for (const pc of pcs) {
-      if (pc.primary === node || pc.secondaries.includes(node)) answer.partitions.push({ config: pc, info });
+      if (pc.primary === node || pc.secondaries.includes(node)) answer.partitions.push({ config: pc, info, create_if_missing: mayCreateEmpty(tables, pc, node) });
       const pending = tables.pendingLearners.get(gpidToString(pc.pid));
       if (pending && pc.primary === node && pending.ballot === pc.ballot) {
         answer.learner_assignments.push({ pid: pc.pid, learner: pending.learner, ballot: pc.ballot });

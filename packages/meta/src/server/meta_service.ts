@@ -163,6 +163,7 @@ export class MetaServiceCore {
       this.state.loadTables({ apps, partitions }); // so the next table's placement sees this one's load
     }
     await this.state.writeInitialTables({ apps, partitions });
+    for (const pcs of partitions.values()) this.state.expectNewReplicas(pcs);
     this.log(`created ${apps.length} default table(s) under ${appsRoot(c.clusterRoot)}: ${apps.map((a) => `${a.app_name}(${a.app_id})`).join(', ')}`);
     this.enterServing();
     return { ok: true, mode: this.mode };
@@ -185,7 +186,7 @@ export class MetaServiceCore {
   private async onConfigSync(req: ConfigSyncRequest): Promise<ConfigSyncResponse> {
     const empty = { partitions: [], learner_assignments: [], replicas_to_close: [], replicas_to_remove: [] };
     // Beacons count in every mode: recovery's completeness report and the empty-storage check use them.
-    const { cameBack } = this.state.recordConfigSync(req.node, req.stored_replicas, this.nowMs());
+    const { cameBack } = this.state.recordConfigSync(req.node, req.stored_replicas, this.nowMs(), Array.isArray(req.missing_replicas) ? req.missing_replicas : []);
     if (cameBack && this.mode === 'serving') this.log(`node ${req.node} is alive`);
     const refused = this.guard();
     if (refused) return { err: refused.err, hint: refused.hint, ...empty };
@@ -263,6 +264,7 @@ export class MetaServiceCore {
         loads,
         pendingLearner: this.state.pendingLearners.get(key)?.learner,
         excluded: quarantined.get(key),
+        lacking: this.state.lackingMembers(key),
       });
       if (action.kind === 'wait' && this.lastWaitReason.get(key) !== action.reason) this.log(`partition(${key}): ${action.reason}`);
       this.lastWaitReason.set(key, action.kind === 'wait' ? action.reason : '');

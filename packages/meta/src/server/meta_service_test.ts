@@ -162,4 +162,39 @@ test('config_sync: a replica the metadata does not know is left alone and report
   await c.stop();
 });
 
+test('config_sync: new replicas may be created empty; a member that lost one is taken out and not kept in last_drops', async () => {
+  const store = new MemoryStateStore();
+  let now = 1_000_000;
+  const lines: string[] = [];
+  const c = new MetaServiceCore({ config: config(), store, log: (l) => lines.push(l), nowMs: () => now });
+  const h = c.handlers() as Required<ReturnType<MetaServiceCore['handlers']>>;
+  const nodes = ['r:1', 'r:2', 'r:3'];
+  for (const node of nodes) await h.config_sync({ node, stored_replicas: [] });
+  assert.equal(await c.start(), { ok: true, mode: 'serving' });
+  // The default table is new: every member may create its replica empty.
+  const first = await h.config_sync({ node: 'r:1', stored_replicas: [] });
+  assert.equal(first.partitions.map((p) => p.create_if_missing), [true, true]);
+  // Every member reports its replicas; then none may be made empty again.
+  const held = (node: string) => c.state.partitions.get(1)!.filter((pc) => pc.primary === node || pc.secondaries.includes(node)).map((pc) => replica(1, pc.pid.partition_index, pc.ballot, 5));
+  for (const node of nodes) await h.config_sync({ node, stored_replicas: held(node) });
+  const before = c.state.partitions.get(1)![0];
+  const lost = before.primary;
+  const rest = held(lost).filter((r) => r.pid.partition_index !== 0);
+  const answer = await h.config_sync({ node: lost, stored_replicas: rest, missing_replicas: [{ app_id: 1, partition_index: 0 }] });
+  assert.equal(answer.partitions.find((p) => p.config.pid.partition_index === 0)?.create_if_missing, false);
+  // A grace period later, every node still beaconing, the guardian acts.
+  now += 6000;
+  for (const node of nodes) await h.config_sync({ node, stored_replicas: node === lost ? rest : held(node), missing_replicas: node === lost ? [{ app_id: 1, partition_index: 0 }] : [] });
+  await c.tick();
+  const after = c.state.partitions.get(1)![0];
+  assert.is(after.ballot, before.ballot + 1);
+  assert.ok(after.primary !== lost && before.secondaries.includes(after.primary), `promoted ${after.primary}`);
+  assert.not.ok(after.secondaries.includes(lost) || after.last_drops.includes(lost), 'the lacking node is out, and not a last_drop');
+  assert.ok(lines.some((l) => l.includes(`primary ${lost} holds no replica of it: promote secondary ${after.primary}`)), lines.join('\n'));
+  // A malformed missing list is ignored, not a crash.
+  const odd = await h.config_sync({ node: 'r:2', stored_replicas: held('r:2'), missing_replicas: [null, 7, { app_id: 'x' }] as never });
+  assert.is(odd.err, 'ERR_OK');
+  await c.stop();
+});
+
 test.run();

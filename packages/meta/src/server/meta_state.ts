@@ -5,6 +5,7 @@
 import {
   type AppInfo,
   emptyPartitionConfiguration,
+  type Gpid,
   gpidToString,
   type NodeAddress,
   type PartitionConfiguration,
@@ -15,13 +16,25 @@ import { type StoredTables, type WriteHooks, writeApp, writePartition, writeTabl
 import type { MetaStateStore } from '../state_store/state_store.ts';
 import type { ClusterTables, PendingLearner } from './config_sync.ts';
 
-export type NodeState = { lastSeenMs: number; alive: boolean; replicas: Map<string, ReplicaInfo> };
+export type NodeState = {
+  lastSeenMs: number;
+  alive: boolean;
+  replicas: Map<string, ReplicaInfo>;
+  /** Partitions it is a member of but holds no replica of (config_sync's missing_replicas), by gpid text. */
+  missing: Set<string>;
+};
 
 export class MetaState implements ClusterTables {
   readonly apps = new Map<number, AppInfo>();
   readonly partitions = new Map<number, PartitionConfiguration[]>();
   readonly pendingLearners = new Map<string, PendingLearner>();
   readonly nodes = new Map<NodeAddress, NodeState>();
+  /**
+   * Per gpid of a table created by this meta, the members that have not yet reported their replica:
+   * they may create it empty (config_sync.ts, mayCreateEmpty). In memory only: after a restart the
+   * rule's second case covers a table created just before.
+   */
+  readonly newReplicas = new Map<string, Set<NodeAddress>>();
   /** Partitions with a storage write in flight: the guardian leaves them alone meanwhile. */
   readonly busyPartitions = new Set<string>();
   private readonly store: MetaStateStore;
@@ -94,6 +107,15 @@ export class MetaState implements ClusterTables {
     await writeApp(this.store, this.clusterRoot, info);
     this.apps.set(info.app_id, info);
     this.partitions.set(info.app_id, pcs);
+    this.expectNewReplicas(pcs);
+  }
+
+  /** The members of these new partitions (a table just created) may create their replicas empty. */
+  expectNewReplicas(pcs: readonly PartitionConfiguration[]): void {
+    for (const pc of pcs) {
+      const members = [pc.primary, ...pc.secondaries].filter((n) => n !== '');
+      if (members.length > 0) this.newReplicas.set(gpidToString(pc.pid), new Set(members));
+    }
   }
 
   async updateApp(info: AppInfo): Promise<void> {
@@ -121,14 +143,27 @@ export class MetaState implements ClusterTables {
     }
   }
 
-  recordConfigSync(node: NodeAddress, stored: ReplicaInfo[], nowMs: number): { cameBack: boolean } {
-    const state = this.nodes.get(node) ?? { lastSeenMs: 0, alive: false, replicas: new Map() };
+  recordConfigSync(node: NodeAddress, stored: ReplicaInfo[], nowMs: number, missing: readonly Gpid[] = []): { cameBack: boolean } {
+    const state = this.nodes.get(node) ?? { lastSeenMs: 0, alive: false, replicas: new Map(), missing: new Set() };
     const cameBack = !state.alive;
     state.lastSeenMs = nowMs;
     state.alive = true;
     state.replicas = new Map(stored.map((r) => [gpidToString(r.pid), r]));
+    // A malformed entry is ignored: this list only ever takes a node out of a partition.
+    state.missing = new Set(missing.filter((p) => Number.isInteger(p?.app_id) && Number.isInteger(p?.partition_index)).map(gpidToString));
     this.nodes.set(node, state);
+    for (const key of state.replicas.keys()) {
+      const waiting = this.newReplicas.get(key);
+      if (waiting?.delete(node) && waiting.size === 0) this.newReplicas.delete(key);
+    }
     return { cameBack };
+  }
+
+  /** The alive members of partition `pidKey` that say they hold no replica of it (the guardian takes them out). */
+  lackingMembers(pidKey: string): Set<NodeAddress> {
+    const out = new Set<NodeAddress>();
+    for (const [node, s] of this.nodes) if (s.alive && s.missing.has(pidKey)) out.add(node);
+    return out;
   }
 
   /** Mark nodes silent for longer than the grace period dead; returns the newly dead. */
