@@ -28,7 +28,8 @@
 //   - all nodes in one child process (`process`: their answers leave it in one burst);
 //   - in the benchmark's own process (`inprocess`, the figures recorded first: every node's
 //     encoding runs on the meta's thread too, so the collection is pure CPU and nothing overlaps).
-// The plan/collect figure is the median of per-round ratios over --rounds paired rounds (60).
+// The plan/collect figure is the median of per-round ratios over --rounds paired rounds (200),
+// printed with a 90% bootstrap interval (median_interval.ts).
 // Run: node --import tsx bench/recovery_bench.ts [--iterations N] [--rounds N] [--servers all|processes|process|inprocess]
 
 import { spawn } from 'node:child_process';
@@ -46,13 +47,15 @@ import type { MetaStateStore } from '../packages/meta/src/state_store/state_stor
 import { appsRoot, writeTables } from '../packages/meta/src/state_store/app_storage.ts';
 import { connectZookeeperStore } from '../packages/meta/src/state_store/zookeeper_store.ts';
 import { startPrivateZookeeper } from '../tests/support/zookeeper_server.ts';
+import { medianInterval } from './median_interval.ts';
 import { generateCluster, NODES, PARTITIONS, REPLICAS, startGeneratedServers, TABLES } from './_recovery_cluster.ts';
 
 const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
 const iterations = Number(arg('--iterations')) || 5;
-// The per-round plan/collect ratio on this machine spreads widely (p95 around 2 at 20 rounds), so
-// the median needs many rounds to settle; each round costs about 0.1 s.
-const pairedRoundCount = Number(arg('--rounds')) || 60;
+// The per-round plan/collect ratio on this machine spreads widely (p95 around 2), so the median
+// needs many rounds to settle: at 60 its 90% interval was about ±0.1 wide (bench/RESULTS.md,
+// seventh pass). Each round costs about 0.1 s.
+const pairedRoundCount = Number(arg('--rounds')) || 200;
 const placementArg = arg('--servers') ?? 'all';
 const WARMUP = 2;
 const PLAN_TARGET = 1.2;
@@ -232,7 +235,11 @@ async function measurePlacement(placement: Placement, store: MetaStateStore, zkH
   console.log(`  garbage-collection pauses within the calls, mean per call: collect ${stats(paired.collectGc).mean.toFixed(1)} ms, plan ${stats(paired.planGc).mean.toFixed(1)} ms`);
   const pairedRatio = stats(paired.ratios).p50;
   const ratioOfMedians = stats(paired.plan).p50 / stats(paired.collect).p50;
-  console.log(`  plan / collect per round: p50 ${pairedRatio.toFixed(2)}, p95 ${stats(paired.ratios).p95.toFixed(2)}; target <= ${PLAN_TARGET}: ${pairedRatio <= PLAN_TARGET ? 'met' : 'NOT met'} (plan p50 / collect p50 of these rounds: ${ratioOfMedians.toFixed(2)})`);
+  const interval = medianInterval(paired.ratios);
+  console.log(
+    `  plan / collect per round: p50 ${pairedRatio.toFixed(2)} (90% bootstrap interval ${interval.low.toFixed(2)}-${interval.high.toFixed(2)}), p95 ${stats(paired.ratios).p95.toFixed(2)}; ` +
+      `target <= ${PLAN_TARGET}: ${pairedRatio <= PLAN_TARGET ? 'met' : 'NOT met'} (plan p50 / collect p50 of these rounds: ${ratioOfMedians.toFixed(2)})`,
+  );
   clients.forEach((c) => c.close());
   stop();
   return pairedRatio;

@@ -41,16 +41,25 @@ function restartMeta(): void {
 
 const planId = (out: string) => /^plan id: ([0-9a-f]{16})$/m.exec(out)?.[1];
 
-test('setup: a onebox with 400 keys; a plan made on the live cluster (a drill) writes nothing', () => {
+test('setup: a onebox with 400 keys; a plan made on the live cluster (a drill) writes nothing', async () => {
   ok(runSh(['clear_onebox']), 'clear_onebox');
   ok(runSh(['start_onebox', '-m', '1', '-w'], '', 300_000, { PEGASUS_TS_FAIL_POINT_SIGNALS: '1' }), 'start_onebox');
   ok(bench(`${BEFORE} -t fillseq_pegasus`), 'fillseq');
+  // `intact` needs every replica at the primary's committed decree. Secondaries hear the last
+  // commit point from the primary's idle `commit`, which a loaded machine may deliver late. Twice
+  // in full-suite runs the drill found a partition not intact (the plan text was not kept; the
+  // asserts below now print it), never in runs of this file alone: plan once verify sees the
+  // members agree, so a lag that never ends still fails here, with verify's words.
+  await eventually('verify: every replica at the same decree', () => {
+    const r = shell('verify');
+    return { done: r.code === 0, detail: r.out };
+  }, 60_000);
   writeNodeList('recover_node_list', NODES);
   const plan = ok(shell('recover -f recover_node_list --plan -o plan_old.json'), 'plan while serving');
-  assert.match(plan, /^node 127\.0\.0\.1:34801: ok in \d+ ms$/m);
-  assert.match(plan, /^table 1 temp: 8 partitions, 3 replicas each$/m);
-  assert.match(plan, /^  partition 1\.0: intact, primary 127\.0\.0\.1:3480\d \(\d+, \d+, \d+\); others /m);
-  assert.match(plan, /^totals: 8 partitions served: intact 8, degraded 0, at-risk 0, lost 0; may lose 0 decrees$/m);
+  assert.match(plan, /^node 127\.0\.0\.1:34801: ok in \d+ ms$/m, plan);
+  assert.match(plan, /^table 1 temp: 8 partitions, 3 replicas each$/m, plan);
+  assert.match(plan, /^  partition 1\.0: intact, primary 127\.0\.0\.1:3480\d \(\d+, \d+, \d+\); others /m, plan);
+  assert.match(plan, /^totals: 8 partitions served: intact 8, degraded 0, at-risk 0, lost 0; may lose 0 decrees$/m, plan);
   assert.match(plan, /^NOT REBUILT: table 1 temp: duplication, backup policies/m);
   assert.ok(planId(plan), plan);
   assert.is(JSON.parse(readFileSync(join(ROOT, 'plan_old.json'), 'utf8')).plan_id, planId(plan));
