@@ -237,12 +237,12 @@ export function dropTarget(r: Replica, node: string): void {
 }
 
 /** Secondaries learn the commit point from the next prepare, or from `commit` once writes pause. */
-export function scheduleIdleCommit(r: Replica): void {
+export function scheduleIdleCommit(r: Replica, delayMs = r.ctx.idleCommitDelayMs): void {
   if (r.idleCommitTimer) clearTimeout(r.idleCommitTimer);
   r.idleCommitTimer = setTimeout(() => {
     r.idleCommitTimer = undefined;
     for (const t of r.targets.values()) void _maybeSendCommit(r, t);
-  }, r.ctx.idleCommitDelayMs);
+  }, delayMs);
 }
 
 async function _maybeSendCommit(r: Replica, t: PrepareTarget): Promise<void> {
@@ -253,6 +253,10 @@ async function _maybeSendCommit(r: Replica, t: PrepareTarget): Promise<void> {
   t.inFlight = false;
   if (r.targets.get(t.node) !== t) return;
   if (res.ok && res.res.err === 'ERR_OK') t.sentCommitted = Math.max(t.sentCommitted, committed);
+  // A lost commit is resent by nothing else while writes pause: the target would stay behind the
+  // commit point until the next write (verify: members at different decrees; a plan: degraded).
+  // Try again after a pause, unless a newer commit is already scheduled.
+  else if (!r.idleCommitTimer && r.status === 'PS_PRIMARY' && !r.closed) scheduleIdleCommit(r, PREPARE_RETRY_DELAY_MS);
   pump(r, t);
 }
 
