@@ -191,6 +191,9 @@ test('config_sync: new replicas may be created empty; a member that lost one is 
   assert.ok(after.primary !== lost && before.secondaries.includes(after.primary), `promoted ${after.primary}`);
   assert.not.ok(after.secondaries.includes(lost) || after.last_drops.includes(lost), 'the lacking node is out, and not a last_drop');
   assert.ok(lines.some((l) => l.includes(`primary ${lost} holds no replica of it: promote secondary ${after.primary}`)), lines.join('\n'));
+  // A gpid both held and reported missing (a learner made it since) is held: not lacking.
+  await h.config_sync({ node: lost, stored_replicas: held(lost).concat(replica(1, 0, after.ballot, 5)), missing_replicas: [{ app_id: 1, partition_index: 0 }] });
+  assert.equal([...c.state.lackingMembers('1.0')], []);
   // A malformed missing list is ignored, not a crash.
   const odd = await h.config_sync({ node: 'r:2', stored_replicas: held('r:2'), missing_replicas: [null, 7, { app_id: 'x' }] as never });
   assert.is(odd.err, 'ERR_OK');

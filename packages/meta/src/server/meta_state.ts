@@ -149,8 +149,10 @@ export class MetaState implements ClusterTables {
     state.lastSeenMs = nowMs;
     state.alive = true;
     state.replicas = new Map(stored.map((r) => [gpidToString(r.pid), r]));
-    // A malformed entry is ignored: this list only ever takes a node out of a partition.
-    state.missing = new Set(missing.filter((p) => Number.isInteger(p?.app_id) && Number.isInteger(p?.partition_index)).map(gpidToString));
+    // A malformed entry is ignored: this list only ever takes a node out of a partition. So is one
+    // the node also reports holding (made since, as a learner): holding wins.
+    const valid = missing.filter((p) => Number.isInteger(p?.app_id) && Number.isInteger(p?.partition_index)).map(gpidToString);
+    state.missing = new Set(valid.filter((key) => !state.replicas.has(key)));
     this.nodes.set(node, state);
     for (const key of state.replicas.keys()) {
       const waiting = this.newReplicas.get(key);
