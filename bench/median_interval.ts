@@ -7,13 +7,17 @@
 
 import { mulberry32 } from './keys.ts';
 
-/** The median, linearly interpolated (as tinybench and recovery_bench.ts compute p50). */
-export function median(xs: readonly number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const i = (s.length - 1) / 2;
+/** The `p` quantile (0..1) of ascending samples, interpolated linearly as tinybench does. */
+export function quantile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const i = (sorted.length - 1) * p;
   const lo = Math.floor(i);
-  return s[lo] + (s[Math.min(lo + 1, s.length - 1)] - s[lo]) * (i - lo);
+  return sorted[lo] + (sorted[Math.min(lo + 1, sorted.length - 1)] - sorted[lo]) * (i - lo);
+}
+
+/** The median, interpolated (recovery_bench.ts's p50). */
+export function median(xs: readonly number[]): number {
+  return quantile([...xs].sort((a, b) => a - b), 0.5);
 }
 
 /**

@@ -47,7 +47,7 @@ import type { MetaStateStore } from '../packages/meta/src/state_store/state_stor
 import { appsRoot, writeTables } from '../packages/meta/src/state_store/app_storage.ts';
 import { connectZookeeperStore } from '../packages/meta/src/state_store/zookeeper_store.ts';
 import { startPrivateZookeeper } from '../tests/support/zookeeper_server.ts';
-import { medianInterval } from './median_interval.ts';
+import { medianInterval, quantile } from './median_interval.ts';
 import { generateCluster, NODES, PARTITIONS, REPLICAS, startGeneratedServers, TABLES } from './_recovery_cluster.ts';
 
 const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
@@ -93,12 +93,7 @@ async function startServersInChild(node?: number): Promise<ServerSet> {
 /** p50 / p95 / mean / min / max of samples (ms), percentiles interpolated linearly as tinybench does. */
 function stats(xs: readonly number[]): { n: number; p50: number; p95: number; mean: number; min: number; max: number } {
   const s = [...xs].sort((a, b) => a - b);
-  const q = (p: number) => {
-    const i = (s.length - 1) * p;
-    const lo = Math.floor(i);
-    return s[lo] + (s[Math.min(lo + 1, s.length - 1)] - s[lo]) * (i - lo);
-  };
-  return { n: s.length, p50: q(0.5), p95: q(0.95), mean: s.reduce((a, b) => a + b, 0) / s.length, min: s[0], max: s[s.length - 1] };
+  return { n: s.length, p50: quantile(s, 0.5), p95: quantile(s, 0.95), mean: s.reduce((a, b) => a + b, 0) / s.length, min: s[0], max: s[s.length - 1] };
 }
 
 function line(name: string, xs: readonly number[]): string {

@@ -59,6 +59,11 @@ function run(file: string, runtime: 'node' | 'deno', timeoutMs: number): Promise
   });
 }
 
+/** A file's output lines, indented under its result line. */
+function quoted(lines: string[]): string {
+  return lines.map((l) => `    | ${l}`).join('\n');
+}
+
 /** uvu's report from its first `FAIL` on (the assertion, its message, the stack), else the last lines; at most 80. */
 function failureRecap(output: string): string[] {
   const lines = output.trimEnd().split('\n');
@@ -75,7 +80,7 @@ async function runAll(files: string[], runtime: 'node' | 'deno', parallel: numbe
       const o = await run(file, runtime, timeoutMs);
       outcomes.push(o);
       console.log(`${o.failed === 0 ? 'ok  ' : 'FAIL'} ${runtime.padEnd(4)} ${o.file}  (${o.passed} passed, ${o.failed} failed, ${o.seconds.toFixed(1)} s)`);
-      if (o.failed > 0) console.log(o.output.split('\n').map((l) => `    | ${l}`).join('\n'));
+      if (o.failed > 0) console.log(quoted(o.output.split('\n')));
     }
   };
   await Promise.all(Array.from({ length: parallel }, worker));
@@ -102,7 +107,7 @@ const failedFiles = outcomes.filter((o) => o.failed > 0);
 // fresh-clone check's) then still shows why a file failed, not only that it did.
 for (const o of failedFiles) {
   console.log(`--- why ${o.runtime}:${o.file} failed`);
-  console.log(failureRecap(o.output).map((l) => `    | ${l}`).join('\n'));
+  console.log(quoted(failureRecap(o.output)));
 }
 if (failedFiles.length > 0) console.log(`failed files: ${failedFiles.map((o) => `${o.runtime}:${o.file}`).join(', ')}`);
 console.log(`${passed} passed, ${failed} failed`);

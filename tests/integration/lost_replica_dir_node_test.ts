@@ -18,9 +18,9 @@ import { partitionIndexOf } from '../../packages/client/src/routing.ts';
 import type { MetaConfig } from '../../packages/meta/src/config.ts';
 import { MetaServiceCore } from '../../packages/meta/src/server/meta_service.ts';
 import { MemoryStateStore } from '../../packages/meta/src/state_store/memory_store.ts';
-import { type Gpid, MetaService, type PartitionConfiguration, ReplicaService, RpcClient, startRpcServer } from '../../packages/proto/src/index.ts';
+import { type Gpid, MetaService, type PartitionConfiguration, partitionMembers, ReplicaService, RpcClient, startRpcServer } from '../../packages/proto/src/index.ts';
 import { randomPort, waitFor } from '../../packages/replica/src/_test_cluster.ts';
-import { type ReplicaServerHandle, startReplicaServer } from '../../packages/replica/src/replica_server.ts';
+import { type ReplicaServerHandle, ReplicaServerStartError, startReplicaServer } from '../../packages/replica/src/replica_server.ts';
 
 const ROWS = 60;
 const PARTITIONS = 2;
@@ -61,15 +61,14 @@ function client(node: string): RpcClient<typeof ReplicaService> {
 }
 
 const configs = (): PartitionConfiguration[] => core.state.partitions.get(1) ?? [];
-const members = (pc: PartitionConfiguration) => [pc.primary, ...pc.secondaries].filter((n) => n !== '');
 const key = (i: number) => ({ hash: encode(`key${i}`), sort: encode('') });
 const pidOf = (i: number): Gpid => ({ app_id: 1, partition_index: partitionIndexOf(key(i).hash, key(i).sort, PARTITIONS) });
 
 /** Every member of every partition reports the same committed decree and checksum. */
 async function wholeAndAgreeing(): Promise<true | string> {
   for (const pc of configs()) {
-    if (members(pc).length < 3) return `partition ${pc.pid.partition_index} has ${members(pc).length} members`;
-    const digests = await Promise.all(members(pc).map((n) => client(n).call('partition_digest', { pid: pc.pid }, 2000)));
+    if (partitionMembers(pc).length < 3) return `partition ${pc.pid.partition_index} has ${partitionMembers(pc).length} members`;
+    const digests = await Promise.all(partitionMembers(pc).map((n) => client(n).call('partition_digest', { pid: pc.pid }, 2000)));
     const seen = digests.map((d) => (d.ok && d.res.err === 'ERR_OK' ? `${d.res.last_committed_decree}/${d.res.row_count}/${d.res.checksum}` : 'no answer'));
     if (new Set(seen).size !== 1 || seen[0] === 'no answer') return `partition ${pc.pid.partition_index}: ${seen.join(' | ')}`;
   }
@@ -86,13 +85,15 @@ test.before(async () => {
       stopMeta = () => bound.server.forceShutdown();
       break;
     }
+    if (bound.err !== 'ERR_ADDRESS_ALREADY_USED') throw new Error(bound.detail);
   }
   assert.equal(await core.start(), { ok: true, mode: 'serving' });
   while (servers.size < 3) {
     try {
       await startServer(`127.0.0.1:${randomPort()}`);
-    } catch {
-      // a taken port: try another
+    } catch (e) {
+      // A taken port: try another; anything else is a failure.
+      if (!(e instanceof ReplicaServerStartError) || e.err !== 'ERR_ADDRESS_ALREADY_USED') throw e;
     }
   }
 });
@@ -132,7 +133,7 @@ test('a server back with its data dir wiped serves no empty replica; it is taken
   assert.ok(metaLines.some((l) => l.includes(`primary ${wiped} holds no replica of it: promote secondary`)), metaLines.join('\n'));
   assert.ok(configs().every((pc) => !pc.last_drops.includes(wiped)), 'a server that holds nothing is no last_drop');
   await waitFor('every partition whole again, its replicas agreeing', wholeAndAgreeing, 30_000);
-  assert.ok(configs().every((pc) => members(pc).includes(wiped)), `${wiped} learned its partitions back`);
+  assert.ok(configs().every((pc) => partitionMembers(pc).includes(wiped)), `${wiped} learned its partitions back`);
 
   for (let i = 0; i < ROWS; i++) {
     const pc = configs()[pidOf(i).partition_index];

@@ -15,6 +15,7 @@ import {
   type Gpid,
   gpidToString,
   type NodeAddress,
+  partitionMembers,
   type PartitionConfiguration,
   type ReplicaInfo,
 } from '../../../proto/src/index.ts';
@@ -45,7 +46,7 @@ export function mayCreateEmpty(tables: ClusterTables, pc: PartitionConfiguration
   const key = gpidToString(pc.pid);
   if (tables.newReplicas.get(key)?.has(node)) return true;
   if (pc.ballot !== 1 || pc.last_drops.length > 0) return false;
-  for (const member of [pc.primary, ...pc.secondaries]) if (member && !tables.nodes.get(member)?.alive) return false;
+  for (const member of partitionMembers(pc)) if (!tables.nodes.get(member)?.alive) return false;
   for (const s of tables.nodes.values()) if (s.replicas.has(key)) return false;
   return true;
 }

@@ -8,6 +8,7 @@ import {
   type Gpid,
   gpidToString,
   type NodeAddress,
+  partitionMembers,
   type PartitionConfiguration,
   type ReplicaInfo,
 } from '../../../proto/src/index.ts';
@@ -113,7 +114,7 @@ export class MetaState implements ClusterTables {
   /** The members of these new partitions (a table just created) may create their replicas empty. */
   expectNewReplicas(pcs: readonly PartitionConfiguration[]): void {
     for (const pc of pcs) {
-      const members = [pc.primary, ...pc.secondaries].filter((n) => n !== '');
+      const members = partitionMembers(pc);
       if (members.length > 0) this.newReplicas.set(gpidToString(pc.pid), new Set(members));
     }
   }
