@@ -59,6 +59,9 @@ function run(file: string, runtime: 'node' | 'deno', timeoutMs: number): Promise
   });
 }
 
+/** How uvu starts the report of a failed test: `   FAIL  "name"`. */
+const UVU_FAIL_LINE = /^\s*FAIL\s+"/;
+
 /** A file's output lines, indented under its result line. */
 function quoted(lines: string[]): string {
   return lines.map((l) => `    | ${l}`).join('\n');
@@ -67,8 +70,17 @@ function quoted(lines: string[]): string {
 /** uvu's report from its first `FAIL` on (the assertion, its message, the stack), else the last lines; at most 80. */
 function failureRecap(output: string): string[] {
   const lines = output.trimEnd().split('\n');
-  const first = lines.findIndex((l) => /^\s*FAIL\s+"/.test(l));
+  const first = lines.findIndex((l) => UVU_FAIL_LINE.test(l));
   return first >= 0 ? lines.slice(first, first + 80) : lines.slice(-40);
+}
+
+/** uvu's first `FAIL "test"` line with the message under it, or the output's last line (a crash). */
+function firstFailure(output: string): string {
+  const lines = output.trimEnd().split('\n');
+  const first = lines.findIndex((l) => UVU_FAIL_LINE.test(l));
+  if (first < 0) return lines.at(-1)?.trim() || '(no output)';
+  const message = lines.slice(first + 1).find((l) => l.trim() !== '');
+  return `${lines[first].trim()}: ${message?.trim() ?? ''}`;
 }
 
 async function runAll(files: string[], runtime: 'node' | 'deno', parallel: number, timeoutMs: number): Promise<Outcome[]> {
@@ -109,6 +121,8 @@ for (const o of failedFiles) {
   console.log(`--- why ${o.runtime}:${o.file} failed`);
   console.log(quoted(failureRecap(o.output)));
 }
+// And each file's first failure on one line, last: a log cut to its last few lines keeps these.
+for (const o of failedFiles) console.log(`first failure in ${o.runtime}:${o.file}: ${firstFailure(o.output)}`);
 if (failedFiles.length > 0) console.log(`failed files: ${failedFiles.map((o) => `${o.runtime}:${o.file}`).join(', ')}`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);
