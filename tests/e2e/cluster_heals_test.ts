@@ -3,7 +3,9 @@
 // stop writes; when it returns it learns what it missed and every replica holds the same rows; a
 // primary killed with -9 during a running fillseq loses no acknowledged write; the meta leader of
 // `-m 3` killed with -9 is replaced by another with the same metadata, and the shell and clients
-// follow it; kill -9 of every replica server loses nothing.
+// follow it; kill -9 of every replica server loses nothing; the seed's "Online Cluster Recovery"
+// with three metas: all of them in recovery mode, the leader recovers, and when it dies a
+// follower whose flag is still on serves the recovered tables instead of refusing.
 // Method: an operator session through run.sh, the shell and the bench, with a real ZooKeeper. Three
 // disjoint key sets (hash keys of 16, 12 and 10 bytes), written by 4 bench threads each, are counted
 // after every step; `verify` compares the row count and checksum of every replica of every
@@ -13,7 +15,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bench, benchInBackground, clusterHealthy, eventually, foundCount, ok, requireNoOnebox, ROOT, runSh, shell } from '../support/onebox.ts';
+import { bench, benchInBackground, clusterHealthy, eventually, foundCount, ok, requireNoOnebox, ROOT, runSh, sed, shell, writeNodeList } from '../support/onebox.ts';
 
 const BEFORE = '--app_name temp -n 500 --thread_num 4'; // 2000 keys
 const WHILE_DOWN = '--app_name temp -n 1250 --thread_num 4 --hashkey_size 12'; // 5000 keys
@@ -118,6 +120,34 @@ test('kill -9 and restart every replica server: nothing lost', async () => {
   // Every acknowledged row, on every replica: 2000 + 5000 + 1200 + 200 distinct keys, digests equal.
   await eventually('verify OK after kill -9 of every replica server', verified, 60_000);
   assert.match(shell('verify').out, /8 of 8 partitions verified, 8400 rows/);
+  assert.is(found(DURING_KILL), 1200);
+});
+
+test('online recovery with three metas: the leader recovers every row; a follower with the flag still on takes over', async () => {
+  // The seed's steps 3-7 on every meta (its "Online Cluster Recovery"): new paths, flag on, restart.
+  for (const m of ['1', '2', '3']) {
+    sed(`onebox/meta${m}/config.ini`, '/pegasus/onebox', '/pegasus/onebox_recovery');
+    sed(`onebox/meta${m}/config.ini`, 'recover_from_replica_server = false', 'recover_from_replica_server = true');
+  }
+  for (const m of ['1', '2', '3']) ok(runSh(['stop_onebox_instance', '-m', m]), `stop meta ${m}`);
+  for (const m of ['1', '2', '3']) ok(runSh(['start_onebox_instance', '-m', m]), `start meta ${m}`);
+  assert.match(shell('ls').out, 'list apps failed, error=ERR_UNDER_RECOVERY');
+  writeNodeList('recover_node_list', ['127.0.0.1:34801', '127.0.0.1:34802', '127.0.0.1:34803']);
+  assert.match(ok(shell('recover -f recover_node_list'), 'recover'), 'Recover result: ERR_OK');
+  assert.match(ok(shell('cluster_info'), 'cluster_info'), /zookeeper_root\s+: \/pegasus\/onebox_recovery\/127\.0\.0\.1/);
+  // Every row written in the earlier steps, on every replica (row counts and checksums agree).
+  await eventually('verify OK after the online recovery', verified, 60_000);
+  assert.match(shell('verify').out, /8 of 8 partitions verified, 8400 rows/);
+  const leader = leaderMeta();
+  assert.ok(leader !== '', 'cluster_info names the leader');
+  ok(runSh(['stop_onebox_instance', '-m', leader, '--kill9']), `kill -9 meta ${leader}`);
+  await eventually('a new leader after the recovery', () => {
+    const now = leaderMeta();
+    return { done: now !== '' && now !== leader, detail: `leader: ${now || 'none'}` };
+  }, 60_000);
+  const follower = leaderMeta();
+  assert.match(readFileSync(join(ROOT, `onebox/meta${follower}/server.log`), 'utf8'), 'holds the tables of a completed recovery');
+  assert.match(ok(shell('ls'), 'ls under the new leader'), /\b1\s+AVAILABLE\s+temp\b/);
   assert.is(found(DURING_KILL), 1200);
 });
 
