@@ -51,6 +51,27 @@ export function mayCreateEmpty(tables: ClusterTables, pc: PartitionConfiguration
   return true;
 }
 
+/**
+ * A partition's configuration as query_configuration_by_index shows it (clients route by it; `ls
+ * -d`, `app -d`, `nodes -d`, `verify` and `run.sh start_onebox -w` count health from it): without
+ * the members of a table this meta just created that have not reported their replica yet. Pegasus
+ * lists a node only once the node made the replica (its config proposals), so a new table there
+ * shows no primary until the replica servers have it; ours lists the members at once (they get
+ * create_if_missing), and without this view a table looked fully healthy before any replica
+ * existed: `-w` returned, and a meta restarted into recovery right then found nothing to recover.
+ * A client that sees no primary retries, as during any primary change. After a meta restart
+ * nothing is pending (newReplicas is in memory), so the stored configuration shows as it is.
+ */
+export function publishedConfiguration(tables: Pick<ClusterTables, 'newReplicas'>, pc: PartitionConfiguration): PartitionConfiguration {
+  const pending = tables.newReplicas.get(gpidToString(pc.pid));
+  if (!pending || pending.size === 0) return pc;
+  return {
+    ...pc,
+    primary: pending.has(pc.primary) ? '' : pc.primary,
+    secondaries: pc.secondaries.filter((s) => !pending.has(s)),
+  };
+}
+
 export type ConfigSyncAnswer = Omit<ConfigSyncResponse, 'err' | 'hint'> & {
   /** Replicas the metadata cannot account for: unknown gpid, or a ballot above the record. */
   unknown: { pid: Gpid; ballot: number; reason: string }[];

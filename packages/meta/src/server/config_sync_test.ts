@@ -6,7 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { AppInfo, PartitionConfiguration, ReplicaInfo } from '../../../proto/src/index.ts';
-import { answerConfigSync, type ClusterTables, isRetentionExpired, mayCreateEmpty } from './config_sync.ts';
+import { answerConfigSync, type ClusterTables, isRetentionExpired, mayCreateEmpty, publishedConfiguration } from './config_sync.ts';
 
 const NOW = 1_000_000;
 function app(id: number, status: AppInfo['status'], expire = 0): AppInfo {
@@ -72,6 +72,22 @@ test('create_if_missing: only where no rows can exist yet', () => {
   // And the answer carries the verdict per partition.
   assert.equal(answerConfigSync(created, 'b:1', [], NOW).partitions.map((p) => p.create_if_missing), [true]);
   assert.equal(answerConfigSync(created, 'a:1', [], NOW).partitions.map((p) => p.create_if_missing), [false]);
+});
+
+test('published configuration: members of a new table show once they reported their replica', () => {
+  const stored = { ...pc(1, 'a:1', 1), secondaries: ['b:1', 'c:1'] };
+  const view = (pending: string[]) => publishedConfiguration({ newReplicas: new Map(pending.length > 0 ? [['1.0', new Set(pending)]] : []) }, stored);
+  // Nobody reported yet: no primary, no secondaries (clients retry; -w keeps waiting).
+  assert.equal([view(['a:1', 'b:1', 'c:1']).primary, view(['a:1', 'b:1', 'c:1']).secondaries], ['', []]);
+  // The primary reported, one secondary did not.
+  assert.equal([view(['c:1']).primary, view(['c:1']).secondaries], ['a:1', ['b:1']]);
+  // Only the primary is pending: the secondaries show, the primary does not.
+  assert.equal([view(['a:1']).primary, view(['a:1']).secondaries], ['', ['b:1', 'c:1']]);
+  // Nothing pending (everyone reported, or after a meta restart): the stored object itself.
+  assert.is(view([]), stored);
+  // The stored configuration is never changed.
+  assert.equal([stored.primary, stored.secondaries], ['a:1', ['b:1', 'c:1']]);
+  assert.is(view(['a:1']).ballot, stored.ballot);
 });
 
 test('retention: expired only strictly after expire_second, never at 0', () => {

@@ -25,6 +25,7 @@ import type {
 } from '../../../proto/src/index.ts';
 import { describeRecovery, isValidAppName, parseGpid, parseNodeAddress } from '../../../proto/src/index.ts';
 import type { MetaServiceCore } from './meta_service.ts';
+import { publishedConfiguration } from './config_sync.ts';
 import { recordRelease, selectForRelease } from './quarantine.ts';
 
 
@@ -47,7 +48,8 @@ export function ddlHandlers(core: MetaServiceCore): UnaryHandlers<MetaServiceDef
       if (!info) return { err: 'ERR_OBJECT_NOT_FOUND', hint: `no available table named ${req.app_name}`, ...none };
       const pcs = core.state.partitions.get(info.app_id) ?? [];
       const wanted = req.partition_indices.length === 0 ? pcs : req.partition_indices.map((i) => pcs[i]).filter(Boolean);
-      return { err: 'ERR_OK', hint: '', app_id: info.app_id, partition_count: info.partition_count, is_stateful: info.is_stateful, partitions: wanted };
+      const partitions = wanted.map((pc) => publishedConfiguration(core.state, pc));
+      return { err: 'ERR_OK', hint: '', app_id: info.app_id, partition_count: info.partition_count, is_stateful: info.is_stateful, partitions };
     },
     list_nodes: async (req: ListNodesRequest): Promise<ListNodesResponse> => {
       const refused = core.guard();

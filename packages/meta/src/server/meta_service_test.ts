@@ -174,9 +174,15 @@ test('config_sync: new replicas may be created empty; a member that lost one is 
   // The default table is new: every member may create its replica empty.
   const first = await h.config_sync({ node: 'r:1', stored_replicas: [] });
   assert.equal(first.partitions.map((p) => p.create_if_missing), [true, true]);
-  // Every member reports its replicas; then none may be made empty again.
+  // Until a member reports its replica, clients do not see it: the table is not healthy yet.
+  const shown = async () => (await h.query_configuration_by_index({ app_name: 'temp', partition_indices: [] })).partitions.map((pc) => [pc.primary, ...pc.secondaries].filter(Boolean).length);
+  assert.equal(await shown(), [0, 0]);
+  // Every member reports its replicas; then none may be made empty again, and all of them show.
   const held = (node: string) => c.state.partitions.get(1)!.filter((pc) => pc.primary === node || pc.secondaries.includes(node)).map((pc) => replica(1, pc.pid.partition_index, pc.ballot, 5));
+  await h.config_sync({ node: 'r:1', stored_replicas: held('r:1') });
+  assert.equal(await shown(), [1, 1]);
   for (const node of nodes) await h.config_sync({ node, stored_replicas: held(node) });
+  assert.equal(await shown(), [3, 3]);
   const before = c.state.partitions.get(1)![0];
   const lost = before.primary;
   const rest = held(lost).filter((r) => r.pid.partition_index !== 0);
