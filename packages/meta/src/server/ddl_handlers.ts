@@ -110,7 +110,14 @@ async function createApp(core: MetaServiceCore, req: CreateAppRequest): Promise<
   if (!Number.isInteger(rcount) || rcount < 1 || rcount > 10) return { err: 'ERR_INVALID_PARAMETERS', hint: `replica_count ${rcount} must be 1..10`, appid: 0 };
   const existing = core.state.appByName(req.app_name);
   if (existing) {
-    return req.options.success_if_exist ? { err: 'ERR_OK', hint: 'already exists', appid: existing.app_id } : { err: 'ERR_APP_EXIST', hint: `table ${req.app_name} exists (id ${existing.app_id})`, appid: 0 };
+    if (!req.options.success_if_exist) return { err: 'ERR_APP_EXIST', hint: `table ${req.app_name} exists (id ${existing.app_id})`, appid: 0 };
+    // Pegasus (server_state::create_app, option_match_check): "exists" is a success only for the
+    // same table; else a shell would wait forever for a partition count the table does not have.
+    const differences = createOptionDifferences(req.options, existing);
+    if (differences.length > 0) {
+      return { err: 'ERR_INVALID_PARAMETERS', hint: `table ${req.app_name} exists (id ${existing.app_id}) with other options: ${differences.join(', ')}`, appid: 0 };
+    }
+    return { err: 'ERR_OK', hint: 'already exists', appid: existing.app_id };
   }
   const alive = core.state.aliveNodes().length;
   if (alive < rcount) return { err: 'ERR_INVALID_PARAMETERS', hint: `replica_count ${rcount} is more than the ${alive} alive replica servers`, appid: 0 };
@@ -119,6 +126,27 @@ async function createApp(core: MetaServiceCore, req: CreateAppRequest): Promise<
   await core.state.createApp(info, pcs);
   core.log(`created table ${info.app_name}(${info.app_id}) with ${pcount} partitions x ${rcount} replicas`);
   return { err: 'ERR_OK', hint: '', appid: info.app_id };
+}
+
+/**
+ * How a create request's options differ from the table that already has its name, one
+ * `field(asked vs existing)` per difference: Pegasus's option_match_check compares the partition
+ * count, the replica count, the app type, the envs and is_stateful (always true here).
+ */
+export function createOptionDifferences(options: CreateAppRequest['options'], existing: AppInfo): string[] {
+  const out: string[] = [];
+  const differs = (field: string, asked: unknown, has: unknown) => {
+    if (asked !== has) out.push(`${field}(${JSON.stringify(asked)} vs ${JSON.stringify(has)})`);
+  };
+  differs('partition_count', options.partition_count, existing.partition_count);
+  differs('replica_count', options.replica_count, existing.max_replica_count);
+  differs('app_type', options.app_type || 'pegasus', existing.app_type);
+  differs('envs', _canonicalEnvs(options.envs ?? {}), _canonicalEnvs(existing.envs));
+  return out;
+}
+
+function _canonicalEnvs(envs: Record<string, string>): string {
+  return Object.keys(envs).sort().map((k) => `${k}=${envs[k]}`).join(',');
 }
 
 /** Soft delete (pegasus-spec §7): mark dropped with an expiry; replicas close but keep their data. */

@@ -90,6 +90,24 @@ test('flag off, empty storage, nobody holds data: default tables are created', a
   await c.stop();
 });
 
+test('create_app of a name in use: the same table is a success, other options are refused with the differences', async () => {
+  const store = new MemoryStateStore();
+  const { c, h } = await core(store);
+  for (const node of ['r:1', 'r:2', 'r:3']) await h.config_sync({ node, stored_replicas: [] });
+  assert.equal(await c.start(), { ok: true, mode: 'serving' });
+  const create = (partition_count: number, replica_count: number, success_if_exist = true, envs: Record<string, string> = {}) =>
+    h.create_app({ app_name: 'temp', options: { partition_count, replica_count, success_if_exist, app_type: 'pegasus', envs } });
+  assert.equal(await create(2, 3), { err: 'ERR_OK', hint: 'already exists', appid: 1 });
+  const other = await create(4, 3);
+  assert.is(other.err, 'ERR_INVALID_PARAMETERS');
+  assert.match(other.hint, 'table temp exists (id 1) with other options: partition_count(4 vs 2)');
+  assert.match((await create(2, 2, true, { k: 'v' })).hint, 'replica_count(2 vs 3), envs("k=v" vs "")');
+  assert.is((await create(2, 3, false)).err, 'ERR_APP_EXIST');
+  // Nothing was created or changed.
+  assert.equal((await h.list_apps({ status: 'all' })).infos.map((a) => [a.app_id, a.partition_count]), [[1, 2]]);
+  await c.stop();
+});
+
 test('flag off, empty storage, a replica server holds data: refuse (metadata looks lost), write nothing', async () => {
   const store = new MemoryStateStore();
   const { c, h } = await core(store);

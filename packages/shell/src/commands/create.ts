@@ -34,7 +34,11 @@ export async function create(ctx: ShellContext, args: string[]): Promise<Command
   });
   if (!reply.ok || reply.res.err !== 'ERR_OK') {
     const err = reply.ok ? reply.res.err : reply.err;
-    if (reply.ok) ctx.io.err(`${err}: create app ${appName} failed: [create] received server error`);
+    if (reply.ok) {
+      ctx.io.err(`${err}: create app ${appName} failed: [create] received server error`);
+      // Pegasus's lines say only the code; the meta's hint says what to change.
+      if (reply.res.hint) ctx.io.err(`hint: ${reply.res.hint}`);
+    }
     else ctx.io.out(`create app ${appName} failed: [create] call server error: ${err}: ${reply.detail}`);
     ctx.io.out(`create app "${appName}" failed, error = ${err}`);
     return 'failed';
