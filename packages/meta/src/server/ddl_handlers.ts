@@ -24,6 +24,7 @@ import type {
   UnaryHandlers,
 } from '../../../proto/src/index.ts';
 import { describeRecovery, isValidAppName, parseGpid, parseNodeAddress } from '../../../proto/src/index.ts';
+import { StateStoreError } from '../state_store/state_store.ts';
 import type { MetaServiceCore } from './meta_service.ts';
 import { publishedConfiguration } from './config_sync.ts';
 import { recordRelease, selectForRelease } from './quarantine.ts';
@@ -37,9 +38,9 @@ export function ddlHandlers(core: MetaServiceCore): UnaryHandlers<MetaServiceDef
       const infos = [...core.state.apps.values()].filter((a) => req.status === 'all' || a.status === req.status);
       return { err: 'ERR_OK', hint: '', infos: infos.sort((a, b) => a.app_id - b.app_id) };
     },
-    create_app: (req) => createApp(core, req),
-    drop_app: (req) => dropApp(core, req),
-    recall_app: (req) => recallApp(core, req),
+    create_app: (req) => answerStoreFailure(core, 'create_app', () => createApp(core, req), (hint) => ({ err: 'ERR_TIMEOUT', hint, appid: 0 })),
+    drop_app: (req) => answerStoreFailure(core, 'drop_app', () => dropApp(core, req), (hint) => ({ err: 'ERR_TIMEOUT', hint })),
+    recall_app: (req) => answerStoreFailure(core, 'recall_app', () => recallApp(core, req), (hint) => ({ err: 'ERR_TIMEOUT', hint })),
     query_configuration_by_index: async (req: QueryConfigRequest): Promise<QueryConfigResponse> => {
       const none = { app_id: 0, partition_count: 0, is_stateful: true, partitions: [] };
       const refused = core.guard();
@@ -99,6 +100,24 @@ function stddev(xs: number[]): number {
   if (xs.length === 0) return 0;
   const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
   return Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / xs.length);
+}
+
+/**
+ * A DDL call whose ZooKeeper write failed (connection loss, timeout: StateStoreError) answers
+ * ERR_TIMEOUT with the reason, instead of throwing out of the handler (which the client could only
+ * see as a network failure of this meta, and try the next). Memory is changed only after a write
+ * succeeds (meta_state.ts), so the tables are as before; a partly written create is overwritten by
+ * the next attempt, or completed with empty partitions by the next start (app_storage.ts).
+ * Pegasus's meta retries such writes until ZooKeeper answers; the client's call times out meanwhile.
+ */
+export async function answerStoreFailure<Res>(core: MetaServiceCore, what: string, call: () => Promise<Res>, failed: (hint: string) => Res): Promise<Res> {
+  try {
+    return await call();
+  } catch (e) {
+    if (!(e instanceof StateStoreError)) throw e;
+    core.log(`${what} failed: ${e.message}; nothing changed in memory`);
+    return failed(`the meta server could not write to ZooKeeper (${e.message}); nothing changed, retry once ZooKeeper is reachable`);
+  }
 }
 
 async function createApp(core: MetaServiceCore, req: CreateAppRequest): Promise<CreateAppResponse> {

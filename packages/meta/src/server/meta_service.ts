@@ -24,7 +24,7 @@ import { readRecoveryAudit } from '../state_store/recovery_audit_storage.ts';
 import type { LeaderLock, MetaStateStore } from '../state_store/state_store.ts';
 import { answerConfigSync } from './config_sync.ts';
 import { findQuarantinedReplicas, quarantinedHolders, type ReleasedQuarantine, releasedToRemove } from './quarantine.ts';
-import { ddlHandlers } from './ddl_handlers.ts';
+import { answerStoreFailure, ddlHandlers } from './ddl_handlers.ts';
 import { MetaState } from './meta_state.ts';
 import { recoveryHandlers } from './recovery_handler.ts';
 
@@ -86,7 +86,8 @@ export class MetaServiceCore {
       ...ddlHandlers(this),
       ...recoveryHandlers(this),
       config_sync: (req) => this.onConfigSync(req),
-      update_partition_configuration: (req) => this.onUpdatePartitionConfiguration(req),
+      // A primary whose upgrade is not answered ERR_OK drops that learner; the guardian assigns one again (replica_teach.ts).
+      update_partition_configuration: (req) => answerStoreFailure(this, 'update_partition_configuration', () => this.onUpdatePartitionConfiguration(req), (hint) => ({ err: 'ERR_TIMEOUT', hint })),
     };
   }
 

@@ -108,6 +108,24 @@ test('create_app of a name in use: the same table is a success, other options ar
   await c.stop();
 });
 
+test('DDL while ZooKeeper is unreachable: ERR_TIMEOUT with the reason, nothing changed; the same call works once it is back', async () => {
+  const store = new MemoryStateStore();
+  const { c, h, lines } = await core(store);
+  for (const node of ['r:1', 'r:2', 'r:3']) await h.config_sync({ node, stored_replicas: [] });
+  assert.equal(await c.start(), { ok: true, mode: 'serving' });
+  const options = { partition_count: 2, replica_count: 3, success_if_exist: false, app_type: 'pegasus', envs: {} };
+  store.failing = true;
+  const created = await h.create_app({ app_name: 't2', options });
+  assert.is(created.err, 'ERR_TIMEOUT');
+  assert.match(created.hint, 'could not write to ZooKeeper');
+  assert.is((await h.drop_app({ app_name: 'temp', options: { success_if_not_exist: false, reserve_seconds: 0 } })).err, 'ERR_TIMEOUT');
+  assert.ok(lines.some((l) => l.startsWith('create_app failed: ')), lines.join('\n'));
+  store.failing = false;
+  assert.equal((await h.list_apps({ status: 'all' })).infos.map((a) => [a.app_name, a.status]), [['temp', 'AS_AVAILABLE']]);
+  assert.equal(await h.create_app({ app_name: 't2', options }), { err: 'ERR_OK', hint: '', appid: 2 });
+  await c.stop();
+});
+
 test('flag off, empty storage, a replica server holds data: refuse (metadata looks lost), write nothing', async () => {
   const store = new MemoryStateStore();
   const { c, h } = await core(store);
