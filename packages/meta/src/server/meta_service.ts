@@ -122,6 +122,7 @@ export class MetaServiceCore {
       }
       this.state.loadTables(loaded.tables);
       this.log(`loaded ${loaded.tables.apps.length} tables from ${appsRoot(c.clusterRoot)}`);
+      await this.finishCutShortCreates();
       this.enterServing();
       return { ok: true, mode: this.mode };
     }
@@ -236,6 +237,26 @@ export class MetaServiceCore {
     this.state.pendingLearners.delete(gpidToString(pc.pid));
     this.log(`partition(${gpidToString(pc.pid)}) ballot ${next.ballot}: ${req.node} upgraded to secondary`);
     return { err: 'ERR_OK', hint: '', config: next };
+  }
+
+  /**
+   * A table whose create_app was cut short (the meta died between its AS_CREATING app node and the
+   * AS_AVAILABLE one) is created to the end, as Pegasus's transition_staging_state does: loadTables
+   * gave its unwritten partitions as empty ones; they are written, then the app node as available.
+   * Nothing was served from it (config_sync skips tables that are not available), so its members
+   * may create their replicas empty. Left as it was, it would never serve and its name would look
+   * free. A table whose name an available one took meanwhile stays as it is, with a warning.
+   */
+  private async finishCutShortCreates(): Promise<void> {
+    for (const info of [...this.state.apps.values()].filter((a) => a.status === 'AS_CREATING')) {
+      const taken = this.state.appByName(info.app_name);
+      if (taken) {
+        this.log(`WARNING: table ${info.app_name}(${info.app_id}) was cut short while being created, and table ${taken.app_name}(${taken.app_id}) has its name; leaving it AS_CREATING`);
+        continue;
+      }
+      await this.state.createApp({ ...info, status: 'AS_AVAILABLE' }, this.state.partitions.get(info.app_id) ?? []);
+      this.log(`table ${info.app_name}(${info.app_id}) was cut short while being created; finished creating it`);
+    }
   }
 
   /** Failure detection and one guardian pass over every available partition. */

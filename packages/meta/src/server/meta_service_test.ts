@@ -69,6 +69,30 @@ test('flag on, tables in cluster_root: refuse, naming the key and the path', asy
   }
 });
 
+test('a create_app cut short (AS_CREATING, a partition unwritten) is finished at the next start, and the start after it loads', async () => {
+  const store = new MemoryStateStore();
+  const pc = (app: number, pidx: number) => ({ pid: { app_id: app, partition_index: pidx }, ballot: 1, max_replica_count: 3, primary: 'r:1', secondaries: ['r:2', 'r:3'], last_drops: [], last_committed_decree: 0, partition_flags: 0 });
+  const creating = { ...appInfo(2, 't2', 2), status: 'AS_CREATING' as const };
+  await writeTables(store, ROOT, { apps: [appInfo(1, 'temp', 1), creating], partitions: new Map([[1, [pc(1, 0)]], [2, [pc(2, 0), pc(2, 1)]]]) });
+  await store.deleteTree(`${ROOT}/apps/2/1`);
+  const first = await core(store);
+  assert.equal(await first.c.start(), { ok: true, mode: 'serving' });
+  assert.equal((await first.h.list_apps({ status: 'all' })).infos.map((a) => [a.app_name, a.status]), [['temp', 'AS_AVAILABLE'], ['t2', 'AS_AVAILABLE']]);
+  assert.ok(first.lines.some((l) => l.includes('table t2(2) was cut short while being created; finished creating it')), first.lines.join('\n'));
+  // The written partition's members may make their replicas (nothing was ever served from it);
+  // the unwritten one starts with no members, for the guardian to assign.
+  const answer = await first.h.config_sync({ node: 'r:1', stored_replicas: [] });
+  assert.equal(answer.partitions.filter((p) => p.config.pid.app_id === 2).map((p) => [p.config.pid.partition_index, p.create_if_missing]), [[0, true]]);
+  assert.equal(first.c.state.partitions.get(2)!.map((p) => p.primary), ['r:1', '']);
+  await first.c.stop();
+  // What it wrote is whole: a later start loads it as it is.
+  const second = await core(store);
+  assert.equal(await second.c.start(), { ok: true, mode: 'serving' });
+  assert.equal((await second.h.query_configuration_by_index({ app_name: 't2', partition_indices: [] })).partitions.length, 2);
+  assert.not.ok(second.lines.some((l) => l.includes('cut short')), second.lines.join('\n'));
+  await second.c.stop();
+});
+
 test('flag on, empty cluster_root: recovery mode; every RPC but start_recovery is ERR_UNDER_RECOVERY', async () => {
   const { c, h } = await core(new MemoryStateStore(), { recoverFromReplicaServer: true });
   assert.equal(await c.start(), { ok: true, mode: 'recovery' });
