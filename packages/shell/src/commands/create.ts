@@ -38,8 +38,7 @@ export async function create(ctx: ShellContext, args: string[]): Promise<Command
       ctx.io.err(`${err}: create app ${appName} failed: [create] received server error`);
       // Pegasus's lines say only the code; the meta's hint says what to change.
       if (reply.res.hint) ctx.io.err(`hint: ${reply.res.hint}`);
-    }
-    else ctx.io.out(`create app ${appName} failed: [create] call server error: ${err}: ${reply.detail}`);
+    } else ctx.io.out(`create app ${appName} failed: [create] call server error: ${err}: ${reply.detail}`);
     ctx.io.out(`create app "${appName}" failed, error = ${err}`);
     return 'failed';
   }
