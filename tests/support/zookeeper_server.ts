@@ -21,28 +21,51 @@ function serving(port: number): Promise<boolean> {
   });
 }
 
-export async function startPrivateZookeeper(): Promise<{ hostsList: string; port: number; stop: () => Promise<void> }> {
+/** A running private ZooKeeper. `restart` kills it and starts one on the same port, with its data or without. */
+export type PrivateZookeeper = {
+  hostsList: string;
+  port: number;
+  stop: () => Promise<void>;
+  restart: (data: 'keep' | 'wipe') => Promise<void>;
+};
+
+export async function startPrivateZookeeper(): Promise<PrivateZookeeper> {
   const classpath = JARS.map((j) => `/usr/share/java/${j}.jar`).filter(existsSync).join(':');
   if (!existsSync('/usr/share/java/zookeeper.jar')) throw new Error('ZooKeeper is not installed: run ./run.sh install');
   const dir = mkdtempSync(join(tmpdir(), 'pegasus-ts-zk-'));
   const port = 40000 + Math.floor(Math.random() * 20000);
   writeFileSync(join(dir, 'zoo.cfg'), `tickTime=2000\ndataDir=${dir}/data\nclientPort=${port}\nclientPortAddress=127.0.0.1\nadmin.enableServer=false\n4lw.commands.whitelist=ruok,srvr\n`);
-  const child: ChildProcess = spawn('java', ['-Xmx256m', '-cp', classpath, 'org.apache.zookeeper.server.ZooKeeperServerMain', join(dir, 'zoo.cfg')], { stdio: 'ignore' });
-  const deadline = Date.now() + 30_000;
-  while (!(await serving(port))) {
-    if (Date.now() > deadline || child.exitCode !== null) {
-      child.kill('SIGKILL');
-      throw new Error(`private ZooKeeper did not start on port ${port}`);
+  const launch = async (): Promise<ChildProcess> => {
+    const child = spawn('java', ['-Xmx256m', '-cp', classpath, 'org.apache.zookeeper.server.ZooKeeperServerMain', join(dir, 'zoo.cfg')], { stdio: 'ignore' });
+    const deadline = Date.now() + 30_000;
+    while (!(await serving(port))) {
+      if (Date.now() > deadline || child.exitCode !== null) {
+        child.kill('SIGKILL');
+        throw new Error(`private ZooKeeper did not start on port ${port}`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
     }
-    await new Promise((r) => setTimeout(r, 200));
-  }
+    return child;
+  };
+  const kill = async (child: ChildProcess) => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+    }
+  };
+  let child = await launch();
   return {
     hostsList: `127.0.0.1:${port}`,
     port,
     stop: async () => {
-      child.kill('SIGKILL');
-      await new Promise((r) => setTimeout(r, 100));
+      await kill(child);
       rmSync(dir, { recursive: true, force: true });
+    },
+    restart: async (data) => {
+      await kill(child);
+      if (data === 'wipe') rmSync(join(dir, 'data'), { recursive: true, force: true });
+      child = await launch();
     },
   };
 }

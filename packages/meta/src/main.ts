@@ -40,6 +40,7 @@ async function main(): Promise<void> {
       // short session timeout's connect attempt (2/3 of it, in the C client); allow a few attempts.
       connectTimeoutMs: Math.max(30_000, config.zookeeperTimeoutMs),
       onSessionLost: (detail) => fail(`${detail}: the leader lock is gone, stopping so another meta server can take over`),
+      onConnectionChange: (connected, detail) => log(connected ? detail : `WARNING: ${detail}`),
     });
   } catch (e) {
     fail((e as Error).message);

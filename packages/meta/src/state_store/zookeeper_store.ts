@@ -26,6 +26,8 @@ export type ZookeeperStoreOptions = {
   connectTimeoutMs: number;
   /** Called once if the session is lost after connecting: the meta must stop (its lock is gone). */
   onSessionLost: (detail: string) => void;
+  /** Called when the connection drops and when it comes back (for the log); the session may survive. */
+  onConnectionChange?: (connected: boolean, detail: string) => void;
 };
 
 export async function connectZookeeperStore(options: ZookeeperStoreOptions): Promise<ZookeeperStore> {
@@ -48,8 +50,39 @@ export async function connectZookeeperStore(options: ZookeeperStoreOptions): Pro
   client.on('close', () => {
     if (!closing) options.onSessionLost('ZooKeeper session closed');
   });
+  // The C client hears that its session expired only from a server that still knows the session.
+  // A ZooKeeper that lost its data refuses the old session ("client must try another server") and
+  // the client retries forever: without a deadline of our own, a leader meta would go on serving
+  // its memory, unable to write, long after its lock was gone (Pegasus only logs "the zk session is
+  // reconnecting"). Disconnected for longer than the session timeout, the session is expired for
+  // any ZooKeeper that others can reach, so another meta may hold the lock by now: stop. The price:
+  // an outage of the whole ZooKeeper longer than [zookeeper] timeout_ms stops the meta servers too
+  // (a restored ZooKeeper could have kept the session); the replica servers keep serving meanwhile.
+  let disconnected: { since: number; timer: ReturnType<typeof setTimeout> } | undefined;
+  client.on('connecting', () => {
+    if (closing || disconnected) return;
+    options.onConnectionChange?.(false, `lost the connection to ZooKeeper (${options.hostsList}); reconnecting, stopping if not back within [zookeeper] timeout_ms = ${options.timeoutMs}`);
+    disconnected = {
+      since: Date.now(),
+      timer: setTimeout(() => {
+        if (!closing) {
+          options.onSessionLost(
+            `no connection to ZooKeeper (${options.hostsList}) for ${options.timeoutMs} ms ([zookeeper] timeout_ms), so the session has expired ` +
+              '(if ZooKeeper lost its data, recover the metadata with recover_from_replica_server = true and a new cluster_root)',
+          );
+        }
+      }, options.timeoutMs),
+    };
+  });
+  client.on('connect', () => {
+    if (!disconnected) return;
+    clearTimeout(disconnected.timer);
+    options.onConnectionChange?.(true, `reconnected to ZooKeeper after ${Date.now() - disconnected.since} ms; the session is kept`);
+    disconnected = undefined;
+  });
   const store = new ZookeeperStore(client, () => {
     closing = true;
+    if (disconnected) clearTimeout(disconnected.timer);
   });
   return store;
 }
