@@ -192,6 +192,38 @@ test('recovery: a bad node gives ERR_TRY_AGAIN and leaves the store untouched; t
   await c.stop();
 });
 
+test('recovery: a malformed request (unknown mode, non-boolean skip flag) is refused before any node is asked; a malformed plan to apply is a refusal, not a throw', async () => {
+  const apps = [appInfo(1, 'temp', 1)];
+  const r1 = await fakeReplica(apps, [replica(1, 0, 3, 10)]);
+  const store = new MemoryStateStore();
+  const { c, h, lines } = await core(store, { recoverFromReplicaServer: true });
+  await c.start();
+  try {
+    const base = { recovery_nodes: [r1.node], skip_bad_nodes: false, skip_lost_partitions: false };
+    // A misspelt mode must not fall back to a recovery that writes.
+    const typo = await h.start_recovery({ ...base, mode: 'plna' as 'plan' });
+    assert.is(typo.err, 'ERR_INVALID_PARAMETERS');
+    assert.match(typo.hint_message, 'unknown recovery mode "plna" (known: recover, plan, apply)');
+    const truthy = await h.start_recovery({ ...base, skip_bad_nodes: 'no' as unknown as boolean });
+    assert.is(truthy.err, 'ERR_INVALID_PARAMETERS');
+    assert.match(truthy.hint_message, 'skip_bad_nodes must be true or false, not "no"');
+    const nodes = await h.start_recovery({ ...base, recovery_nodes: [r1.node, 5] as unknown as string[] });
+    assert.is(nodes.err, 'ERR_INVALID_PARAMETERS');
+    assert.not.ok(lines.some((l) => l.includes('answered')), 'no node was asked');
+    assert.is(store.dump()[`${ROOT}/apps`], undefined);
+    // An edited plan file: columns of different lengths, a null, a number. Refused with changes.
+    const edited = [{ node: r1.node, answered: true, apps: [], replicas: { app_id: [1], partition_index: [] } }, null, 3];
+    const applied = await h.start_recovery({ ...base, mode: 'apply', expected_plan_id: 'abc', expected_fingerprints: edited as never });
+    assert.is(applied.err, 'ERR_INCONSISTENT_STATE');
+    assert.ok((applied.changes ?? []).length > 0);
+    assert.is(store.dump()[`${ROOT}/apps`], undefined);
+    assert.is(c.mode, 'recovery');
+  } finally {
+    r1.stop();
+    await c.stop();
+  }
+});
+
 test('recovery: a heartbeating node left out of the list is named, with the under-replicated partitions it holds', async () => {
   const apps = [appInfo(1, 'temp', 2)];
   const r1 = await fakeReplica(apps, [replica(1, 0, 3, 10), replica(1, 1, 3, 7)]);

@@ -226,6 +226,13 @@ async function _loadPlan(ctx: ShellContext, file: string): Promise<RecoveryPlan 
     ctx.io.err(`${file} is not a recovery plan (no plan_id, node_list, options or fingerprints); give the file saved by recover --plan -o`);
     return undefined;
   }
+  // An edited file: the flags go to the meta as they are, and print in the header.
+  const badFlag = (['skip_bad_nodes', 'skip_lost_partitions'] as const).find((k) => typeof plan.options[k] !== 'boolean');
+  if (badFlag !== undefined || typeof plan.err !== 'string') {
+    const what = badFlag !== undefined ? `options.${badFlag} is ${JSON.stringify(plan.options[badFlag]) ?? 'missing'}, not true or false` : 'it has no err (the result it was made with)';
+    ctx.io.err(`${file} is not a recovery plan as recover --plan -o saves it: ${what}; make a new plan`);
+    return undefined;
+  }
   if (plan.err !== 'ERR_OK') {
     ctx.io.err(`plan ${plan.plan_id} in ${file} cannot be applied: its result was ${plan.err} (${plan.outcome}); ${plan.next_step}, then make a new plan`);
     return undefined;

@@ -137,6 +137,29 @@ test('recover --apply: node lines lead the report; with no poll in time the repl
   }
 });
 
+test('recover --apply of an edited plan file (a skip flag not a boolean, or no err): refused before the meta is asked', async () => {
+  const meta = await startFakeMeta({ mode: 'recovery', recoveryAnswers: [{ err: 'ERR_OK', hint_message: '', collected: REPLY_COLLECTED, plan: PLAN }] });
+  const dir = await mkdtemp(join(tmpdir(), 'recover-progress-'));
+  try {
+    const rows: [object, string][] = [
+      [{ ...PLAN, options: { skip_lost_partitions: false } }, 'options.skip_bad_nodes is missing, not true or false'],
+      [{ ...PLAN, options: { skip_bad_nodes: false, skip_lost_partitions: 'yes' } }, 'options.skip_lost_partitions is "yes", not true or false'],
+      [{ ...PLAN, err: undefined }, 'it has no err'],
+    ];
+    await withShell(meta, async ({ ctx, out, err }) => {
+      for (const [plan, why] of rows) {
+        await writeFile(join(dir, 'plan.json'), JSON.stringify(plan));
+        assert.is.not(await runLines(ctx, [`recover --apply ${join(dir, 'plan.json')}`]), 0);
+        assert.match(err.join('\n'), why);
+      }
+      assert.equal(out, [], 'no header: nothing was sent');
+      assert.is(meta.state.recoveryAnswers.length, 1, 'start_recovery was never called');
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test("an older attempt's nodes are never printed as this one's", async () => {
   // Rows: the status before start_recovery, the status while ours runs, what ours answers, the
   // node lines expected before the answer and after it: only ours, each once.

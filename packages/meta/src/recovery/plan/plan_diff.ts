@@ -5,6 +5,7 @@
 import type { ErrorCode } from '../../../../proto/src/error_code.ts';
 import type { NodeAddress } from '../../../../proto/src/types.ts';
 import { compareNodes } from '../compare_replica_candidates.ts';
+import { REPLICA_COLUMN_ORDER } from '../replica_columns.ts';
 import { canonicalJson } from './canonical_json.ts';
 import { type AppFingerprint, type NodeFingerprint, type ReplicaFingerprint, compareGpids, replicaRow } from './fingerprint.ts';
 
@@ -64,7 +65,9 @@ function _replicaRows(replicas: unknown): ReplicaFingerprint[] {
   if (Array.isArray(replicas)) return replicas.filter((r): r is ReplicaFingerprint => typeof r === 'object' && r !== null && typeof r.gpid === 'string');
   if (typeof replicas !== 'object' || replicas === null) return [];
   const columns = replicas as NodeFingerprint['replicas'];
-  if (!Array.isArray(columns.app_id)) return [];
+  // Every column a list of one length, or the file was edited into something else: no replicas read.
+  const length = Array.isArray(columns.app_id) ? columns.app_id.length : -1;
+  if (!REPLICA_COLUMN_ORDER.every((c) => Array.isArray(columns[c]) && columns[c].length === length)) return [];
   const rows: ReplicaFingerprint[] = [];
   for (let i = 0; i < columns.app_id.length; i++) rows.push(replicaRow(columns, i));
   return rows;

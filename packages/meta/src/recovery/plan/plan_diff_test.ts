@@ -98,7 +98,10 @@ test('a plan saved before replicas were columns (rows) still diffs, replica by r
 
 test('an edited plan file of any shape gives changes, never an exception', () => {
   const now = fingerprintReports(cluster());
-  for (const planned of [[], [null], [42], [{}], [{ node: N(1) }], [{ node: N(1), answered: true, apps: 'x', replicas: { app_id: 'x' } }], [{ node: N(1), answered: true, apps: [], replicas: [1, null] }]]) {
+  for (const planned of [[], [null], [42], [{}], [{ node: N(1) }], [{ node: N(1), answered: true, apps: 'x', replicas: { app_id: 'x' } }], [{ node: N(1), answered: true, apps: [], replicas: [1, null] }],
+    // Columns of unequal lengths, or one missing (this threw before: the meta answered "BUG: handler threw").
+    [{ node: N(1), answered: true, apps: [], replicas: { app_id: [1], partition_index: [] } }],
+    [{ node: N(1), answered: true, apps: [], replicas: { app_id: [1], partition_index: [0], ballot: [3], last_committed_decree: [1] } }]]) {
     const changes = diffFingerprints(planned, now);
     assert.ok(changes.length > 0, JSON.stringify(planned));
     changes.map(formatPlanChange);
