@@ -100,6 +100,8 @@ export class MetaClient {
       const result = await this._client(address).call(name, req as never, remainingMs);
       if (!result.ok) {
         if (result.err === 'ERR_TIMEOUT') return done({ ok: false, err: 'ERR_TIMEOUT', detail: `${address}: no answer within ${timeoutMs} ms` });
+        // The meta refused the request's shape: every other meta would too.
+        if (result.err === 'ERR_INVALID_PARAMETERS') return done({ ok: false, err: 'ERR_INVALID_PARAMETERS', detail: `${address}: ${result.detail}` });
         failures.push(`${address}: ${result.err}`);
         continue;
       }

@@ -80,6 +80,21 @@ test('no meta reachable: ERR_NETWORK_FAILURE naming every address, no throw', as
   }
 });
 
+test('a request the meta refuses as malformed is ERR_INVALID_PARAMETERS naming the field; the next meta is not asked', async () => {
+  const first = await fakeMeta(async () => ({ err: 'ERR_OK', hint: '' }));
+  const second = await fakeMeta(async () => ({ err: 'ERR_OK', hint: '' }));
+  const client = new MetaClient([first.address, second.address]);
+  try {
+    const reply = await client.call('list_apps', { status: 'everything' as 'all' }, 3000);
+    assert.equal(reply, { ok: false, err: 'ERR_INVALID_PARAMETERS', detail: `${first.address}: list_apps: request.status must be one of all, AS_INVALID, AS_AVAILABLE, AS_CREATING, AS_DROPPING, AS_DROPPED, AS_RECALLING, not "everything"` });
+    assert.is(first.calls + second.calls, 0, 'no handler ran');
+  } finally {
+    client.close();
+    await first.stop();
+    await second.stop();
+  }
+});
+
 test('a timeout ends the request: the next meta is not asked (the call may still run)', async () => {
   const slow = await fakeMeta(() => new Promise((resolve) => setTimeout(() => resolve({ err: 'ERR_OK', hint: '' }), 1500)));
   const other = await fakeMeta(async () => ({ err: 'ERR_OK', hint: '' }));

@@ -1,9 +1,11 @@
 // Thin gRPC helpers shared by every process: a typed unary call that never throws (transport
-// failures become ERR_NETWORK_FAILURE / ERR_TIMEOUT / ERR_HANDLER_NOT_FOUND in the answer), and a
-// server binder that turns "port in use" into ERR_ADDRESS_ALREADY_USED.
+// failures become ERR_NETWORK_FAILURE / ERR_TIMEOUT / ERR_HANDLER_NOT_FOUND in the answer, a request
+// the server refused as malformed ERR_INVALID_PARAMETERS), and a server binder that checks each
+// request's shape before its handler and turns "port in use" into ERR_ADDRESS_ALREADY_USED.
 
 import * as grpc from '@grpc/grpc-js';
 import type { ErrorCode } from './error_code.ts';
+import { type Shape, shapeProblem } from './shapes.ts';
 
 type AnyService = Record<string, grpc.MethodDefinition<any, any>>;
 type ReqOf<D> = D extends grpc.MethodDefinition<infer Req, any> ? Req : never;
@@ -77,6 +79,9 @@ export function transportError(error: grpc.ServiceError | null | undefined): { e
       return { err: 'ERR_HANDLER_NOT_FOUND', detail: error.details };
     case grpc.status.UNAVAILABLE:
       return { err: 'ERR_NETWORK_FAILURE', detail: error.details };
+    case grpc.status.INVALID_ARGUMENT:
+      // The server refused the request's shape (startRpcServer): the request is wrong, not the network.
+      return { err: 'ERR_INVALID_PARAMETERS', detail: error.details };
     default:
       return { err: 'ERR_NETWORK_FAILURE', detail: `${grpc.status[error.code] ?? error.code}: ${error.details}` };
   }
@@ -106,8 +111,20 @@ export async function startRpcServer<S extends AnyService>(
   for (const name of Object.keys(service)) {
     const handler = (handlers as Record<string, ((req: unknown, call: any) => Promise<unknown>) | undefined>)[name];
     if (!handler) continue;
+    const shape = (service[name] as { requestShape?: Shape }).requestShape;
+    // A request of the wrong shape never reaches the handler (shapes.ts): INVALID_ARGUMENT, which
+    // the caller's RpcClient reads as ERR_INVALID_PARAMETERS with the reason.
+    const malformed = (request: unknown): grpc.ServiceError | undefined => {
+      const problem = shape && shapeProblem(request, shape);
+      return problem ? ({ code: grpc.status.INVALID_ARGUMENT, details: `${name}: ${problem}` } as grpc.ServiceError) : undefined;
+    };
     if (service[name].responseStream) {
       impl[name] = (call: grpc.ServerWritableStream<unknown, unknown>) => {
+        const refused = malformed(call.request);
+        if (refused) {
+          call.emit('error', refused);
+          return;
+        }
         handler(call.request, call).then(
           () => call.end(),
           (e: unknown) => {
@@ -118,6 +135,11 @@ export async function startRpcServer<S extends AnyService>(
       };
     } else {
       impl[name] = (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+        const refused = malformed(call.request);
+        if (refused) {
+          callback(refused, null);
+          return;
+        }
         handler(call.request, call).then(
           (res) => callback(null, res),
           (e: unknown) => {

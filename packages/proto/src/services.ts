@@ -4,8 +4,12 @@
 import type * as grpc from '@grpc/grpc-js';
 import { decodeMessage, encodeMessage } from './codec.ts';
 import type * as m from './messages.ts';
+import { address, anything, arrayOf, bool, bytes, int, mapOf, obj, oneOf, type Shape, str } from './shapes.ts';
 
-function method<Req, Res>(service: string, name: string, responseStream = false): grpc.MethodDefinition<Req, Res> {
+/** A method with the shape its requests must have (checked by startRpcServer before the handler). */
+export type MethodWithShape<Req, Res> = grpc.MethodDefinition<Req, Res> & { requestShape: Shape };
+
+function method<Req, Res>(service: string, name: string, requestShape: Shape, responseStream = false): MethodWithShape<Req, Res> {
   return {
     path: `/${service}/${name}`,
     requestStream: false,
@@ -14,39 +18,127 @@ function method<Req, Res>(service: string, name: string, responseStream = false)
     requestDeserialize: (b: Buffer) => decodeMessage<Req>(b),
     responseSerialize: encodeMessage,
     responseDeserialize: (b: Buffer) => decodeMessage<Res>(b),
+    requestShape,
   };
 }
 
+// Shapes of the structs inside requests (types.ts, messages.ts), field for field.
+const GPID = obj({ app_id: int, partition_index: int });
+const APP_STATUS = oneOf('AS_INVALID', 'AS_AVAILABLE', 'AS_CREATING', 'AS_DROPPING', 'AS_DROPPED', 'AS_RECALLING');
+const PARTITION_STATUS = oneOf('PS_INVALID', 'PS_INACTIVE', 'PS_ERROR', 'PS_PRIMARY', 'PS_SECONDARY', 'PS_POTENTIAL_SECONDARY');
+const APP_INFO = obj({
+  status: APP_STATUS,
+  app_type: str,
+  app_name: str,
+  app_id: int,
+  partition_count: int,
+  envs: mapOf(str),
+  is_stateful: bool,
+  max_replica_count: int,
+  expire_second: int,
+  create_second: int,
+  drop_second: int,
+});
+const PARTITION_CONFIGURATION = obj({
+  pid: GPID,
+  ballot: int,
+  max_replica_count: int,
+  primary: str,
+  secondaries: arrayOf(str),
+  last_drops: arrayOf(str),
+  last_committed_decree: int,
+  partition_flags: int,
+});
+const REPLICA_INFO = obj({
+  pid: GPID,
+  ballot: int,
+  status: PARTITION_STATUS,
+  last_committed_decree: int,
+  last_prepared_decree: int,
+  last_durable_decree: int,
+  app_type: str,
+  disk_tag: str,
+});
+const MUTATION_OP = oneOf('put', 'remove');
+const MUTATION = obj({ decree: int, op: MUTATION_OP, key: bytes, value: bytes });
+
 const META = 'pegasus.meta';
 export const MetaService = {
-  list_apps: method<m.ListAppsRequest, m.ListAppsResponse>(META, 'list_apps'),
-  create_app: method<m.CreateAppRequest, m.CreateAppResponse>(META, 'create_app'),
-  drop_app: method<m.DropAppRequest, m.DropAppResponse>(META, 'drop_app'),
-  recall_app: method<m.RecallAppRequest, m.RecallAppResponse>(META, 'recall_app'),
-  query_configuration_by_index: method<m.QueryConfigRequest, m.QueryConfigResponse>(META, 'query_configuration_by_index'),
-  list_nodes: method<m.ListNodesRequest, m.ListNodesResponse>(META, 'list_nodes'),
-  release_quarantine: method<m.ReleaseQuarantineRequest, m.ReleaseQuarantineResponse>(META, 'release_quarantine'),
-  cluster_info: method<m.ClusterInfoRequest, m.ClusterInfoResponse>(META, 'cluster_info'),
-  start_recovery: method<m.StartRecoveryRequest, m.StartRecoveryResponse>(META, 'start_recovery'),
-  query_recovery_status: method<m.QueryRecoveryStatusRequest, m.QueryRecoveryStatusResponse>(META, 'query_recovery_status'),
-  config_sync: method<m.ConfigSyncRequest, m.ConfigSyncResponse>(META, 'config_sync'),
+  list_apps: method<m.ListAppsRequest, m.ListAppsResponse>(META, 'list_apps', obj({ status: oneOf('all', 'AS_INVALID', 'AS_AVAILABLE', 'AS_CREATING', 'AS_DROPPING', 'AS_DROPPED', 'AS_RECALLING') })),
+  create_app: method<m.CreateAppRequest, m.CreateAppResponse>(
+    META,
+    'create_app',
+    obj({ app_name: str, options: obj({ partition_count: int, replica_count: int, success_if_exist: bool, app_type: str, envs: mapOf(str) }) }),
+  ),
+  drop_app: method<m.DropAppRequest, m.DropAppResponse>(META, 'drop_app', obj({ app_name: str, options: obj({ success_if_not_exist: bool, reserve_seconds: int }) })),
+  recall_app: method<m.RecallAppRequest, m.RecallAppResponse>(META, 'recall_app', obj({ app_id: int, new_app_name: str })),
+  query_configuration_by_index: method<m.QueryConfigRequest, m.QueryConfigResponse>(
+    META,
+    'query_configuration_by_index',
+    obj({ app_name: str, partition_indices: arrayOf(int) }),
+  ),
+  list_nodes: method<m.ListNodesRequest, m.ListNodesResponse>(META, 'list_nodes', obj({ status: oneOf('all', 'ALIVE', 'UNALIVE') })),
+  release_quarantine: method<m.ReleaseQuarantineRequest, m.ReleaseQuarantineResponse>(META, 'release_quarantine', obj({ node: str, gpid: str }, ['gpid'])),
+  cluster_info: method<m.ClusterInfoRequest, m.ClusterInfoResponse>(META, 'cluster_info', obj({})),
+  start_recovery: method<m.StartRecoveryRequest, m.StartRecoveryResponse>(
+    META,
+    'start_recovery',
+    obj(
+      {
+        recovery_nodes: arrayOf(str),
+        skip_bad_nodes: bool,
+        skip_lost_partitions: bool,
+        // A misspelt mode must be refused, never taken for a recovery that writes.
+        mode: oneOf('recover', 'plan', 'apply'),
+        expected_plan_id: str,
+        // A saved plan's fingerprints, as the operator's file holds them: plan_diff.ts reads any shape.
+        expected_fingerprints: arrayOf(anything),
+        attempt_token: str,
+      },
+      ['mode', 'expected_plan_id', 'expected_fingerprints', 'attempt_token'],
+    ),
+  ),
+  query_recovery_status: method<m.QueryRecoveryStatusRequest, m.QueryRecoveryStatusResponse>(META, 'query_recovery_status', obj({})),
+  config_sync: method<m.ConfigSyncRequest, m.ConfigSyncResponse>(
+    META,
+    'config_sync',
+    obj({ node: address, stored_replicas: arrayOf(REPLICA_INFO), missing_replicas: arrayOf(GPID) }, ['missing_replicas']),
+  ),
   update_partition_configuration: method<m.UpdatePartitionConfigurationRequest, m.UpdatePartitionConfigurationResponse>(
     META,
     'update_partition_configuration',
+    obj({ type: oneOf('CT_UPGRADE_TO_SECONDARY', 'CT_REMOVE', 'CT_ASSIGN_PRIMARY'), node: address, config: PARTITION_CONFIGURATION }),
   ),
 };
 
 const REPLICA = 'pegasus.replica';
 export const ReplicaService = {
-  client_write: method<m.ClientWriteRequest, m.ClientWriteResponse>(REPLICA, 'client_write'),
-  client_read: method<m.ClientReadRequest, m.ClientReadResponse>(REPLICA, 'client_read'),
-  prepare: method<m.PrepareRequest, m.PrepareResponse>(REPLICA, 'prepare'),
-  commit: method<m.CommitRequest, m.CommitResponse>(REPLICA, 'commit'),
-  query_app_info: method<m.QueryAppInfoRequest, m.QueryAppInfoResponse>(REPLICA, 'query_app_info'),
-  query_replica_info: method<m.QueryReplicaInfoRequest, m.QueryReplicaInfoResponse>(REPLICA, 'query_replica_info'),
-  add_learner: method<m.AddLearnerRequest, m.AddLearnerResponse>(REPLICA, 'add_learner'),
-  learn: method<m.LearnRequest, m.LearnChunk>(REPLICA, 'learn', true),
-  partition_digest: method<m.PartitionDigestRequest, m.PartitionDigestResponse>(REPLICA, 'partition_digest'),
+  client_write: method<m.ClientWriteRequest, m.ClientWriteResponse>(
+    REPLICA,
+    'client_write',
+    obj({ pid: GPID, op: MUTATION_OP, hash_key: bytes, sort_key: bytes, value: bytes }),
+  ),
+  client_read: method<m.ClientReadRequest, m.ClientReadResponse>(REPLICA, 'client_read', obj({ pid: GPID, hash_key: bytes, sort_key: bytes })),
+  prepare: method<m.PrepareRequest, m.PrepareResponse>(
+    REPLICA,
+    'prepare',
+    obj({ pid: GPID, ballot: int, mutations: arrayOf(MUTATION), last_committed_decree: int }),
+  ),
+  commit: method<m.CommitRequest, m.CommitResponse>(REPLICA, 'commit', obj({ pid: GPID, ballot: int, last_committed_decree: int })),
+  query_app_info: method<m.QueryAppInfoRequest, m.QueryAppInfoResponse>(REPLICA, 'query_app_info', obj({ meta_server: str })),
+  query_replica_info: method<m.QueryReplicaInfoRequest, m.QueryReplicaInfoResponse>(REPLICA, 'query_replica_info', obj({ node1: str })),
+  add_learner: method<m.AddLearnerRequest, m.AddLearnerResponse>(
+    REPLICA,
+    'add_learner',
+    obj({ pid: GPID, ballot: int, primary: str, info: APP_INFO }),
+  ),
+  learn: method<m.LearnRequest, m.LearnChunk>(
+    REPLICA,
+    'learn',
+    obj({ pid: GPID, ballot: int, learner: str, last_committed_decree: int }),
+    true,
+  ),
+  partition_digest: method<m.PartitionDigestRequest, m.PartitionDigestResponse>(REPLICA, 'partition_digest', obj({ pid: GPID })),
 };
 
 export type MetaServiceDefinition = typeof MetaService;

@@ -7,8 +7,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   type AppInfo,
+  MetaService,
   type ReplicaInfo,
   ReplicaService,
+  RpcClient,
+  type StartRecoveryRequest,
   startRpcServer,
 } from '../../../proto/src/index.ts';
 import type { MetaConfig } from '../config.ts';
@@ -39,6 +42,17 @@ async function core(store: MemoryStateStore, over: Partial<MetaConfig> = {}) {
   const lines: string[] = [];
   const c = new MetaServiceCore({ config: config(over), store, log: (l) => lines.push(l) });
   return { c, lines, h: c.handlers() as Required<ReturnType<MetaServiceCore['handlers']>> };
+}
+
+/** The core's handlers behind a real gRPC server, on a random free port (as main.ts serves them). */
+async function serveMeta(c: MetaServiceCore, lines: string[]) {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const address = `127.0.0.1:${40000 + Math.floor(Math.random() * 20000)}`;
+    const bound = await startRpcServer(MetaService, c.handlers(), address, (l) => lines.push(l));
+    if (bound.ok) return { address, stop: () => bound.server.forceShutdown() };
+    if (bound.err !== 'ERR_ADDRESS_ALREADY_USED') throw new Error(bound.detail);
+  }
+  throw new Error('cannot find a free port in 40000-59999');
 }
 
 /** A replica server answering the two recovery queries, on a random free port (a taken one is retried). */
@@ -192,33 +206,37 @@ test('recovery: a bad node gives ERR_TRY_AGAIN and leaves the store untouched; t
   await c.stop();
 });
 
-test('recovery: a malformed request (unknown mode, non-boolean skip flag) is refused before any node is asked; a malformed plan to apply is a refusal, not a throw', async () => {
+test('recovery over gRPC: a malformed request (unknown mode, non-boolean skip flag) is refused before any node is asked; a malformed plan to apply is a refusal, not a throw', async () => {
   const apps = [appInfo(1, 'temp', 1)];
   const r1 = await fakeReplica(apps, [replica(1, 0, 3, 10)]);
   const store = new MemoryStateStore();
-  const { c, h, lines } = await core(store, { recoverFromReplicaServer: true });
+  const { c, lines } = await core(store, { recoverFromReplicaServer: true });
   await c.start();
+  const served = await serveMeta(c, lines);
+  const meta = new RpcClient(MetaService, served.address);
   try {
     const base = { recovery_nodes: [r1.node], skip_bad_nodes: false, skip_lost_partitions: false };
+    const refused = async (req: object) => {
+      const r = await meta.call('start_recovery', req as StartRecoveryRequest, 5000);
+      assert.is(r.ok, false);
+      return r.ok ? '' : `${r.err}: ${r.detail}`;
+    };
     // A misspelt mode must not fall back to a recovery that writes.
-    const typo = await h.start_recovery({ ...base, mode: 'plna' as 'plan' });
-    assert.is(typo.err, 'ERR_INVALID_PARAMETERS');
-    assert.match(typo.hint_message, 'unknown recovery mode "plna" (known: recover, plan, apply)');
-    const truthy = await h.start_recovery({ ...base, skip_bad_nodes: 'no' as unknown as boolean });
-    assert.is(truthy.err, 'ERR_INVALID_PARAMETERS');
-    assert.match(truthy.hint_message, 'skip_bad_nodes must be true or false, not "no"');
-    const nodes = await h.start_recovery({ ...base, recovery_nodes: [r1.node, 5] as unknown as string[] });
-    assert.is(nodes.err, 'ERR_INVALID_PARAMETERS');
-    assert.not.ok(lines.some((l) => l.includes('answered')), 'no node was asked');
+    assert.is(await refused({ ...base, mode: 'plna' }), 'ERR_INVALID_PARAMETERS: start_recovery: request.mode must be one of recover, plan, apply, not "plna"');
+    assert.is(await refused({ ...base, skip_bad_nodes: 'no' }), 'ERR_INVALID_PARAMETERS: start_recovery: request.skip_bad_nodes must be a boolean, not "no"');
+    assert.is(await refused({ ...base, recovery_nodes: [r1.node, 5] }), 'ERR_INVALID_PARAMETERS: start_recovery: request.recovery_nodes[1] must be a string, not 5');
+    assert.not.ok(lines.some((l) => l.includes('answered') || l.includes('BUG')), lines.join('\n'));
     assert.is(store.dump()[`${ROOT}/apps`], undefined);
     // An edited plan file: columns of different lengths, a null, a number. Refused with changes.
     const edited = [{ node: r1.node, answered: true, apps: [], replicas: { app_id: [1], partition_index: [] } }, null, 3];
-    const applied = await h.start_recovery({ ...base, mode: 'apply', expected_plan_id: 'abc', expected_fingerprints: edited as never });
-    assert.is(applied.err, 'ERR_INCONSISTENT_STATE');
-    assert.ok((applied.changes ?? []).length > 0);
+    const applied = await meta.call('start_recovery', { ...base, mode: 'apply', expected_plan_id: 'abc', expected_fingerprints: edited as never }, 5000);
+    assert.ok(applied.ok && applied.res.err === 'ERR_INCONSISTENT_STATE' && (applied.res.changes ?? []).length > 0, JSON.stringify(applied).slice(0, 300));
     assert.is(store.dump()[`${ROOT}/apps`], undefined);
     assert.is(c.mode, 'recovery');
+    assert.not.ok(lines.some((l) => l.includes('BUG')), lines.join('\n'));
   } finally {
+    meta.close();
+    served.stop();
     r1.stop();
     await c.stop();
   }

@@ -54,8 +54,7 @@ export function recoveryHandlers(core: MetaServiceCore): UnaryHandlers<MetaServi
   const status: RecoveryStatus = { running: false, stage: 'idle', mode: '', startedAtMs: 0, finishedAtMs: 0, attemptToken: '', collected: [], lastErr: '', lastHintMessage: '' };
   return {
     start_recovery: async (req: StartRecoveryRequest): Promise<StartRecoveryResponse> => {
-      const malformed = malformedRecoveryRequest(req);
-      if (malformed) return { err: 'ERR_INVALID_PARAMETERS', hint_message: `ERROR: ${malformed}` };
+      // The shape (a known mode, boolean skip flags, ...) was checked on receipt (services.ts).
       const mode: RecoveryMode = req.mode ?? 'recover';
       // A plan writes nothing, so a serving meta may make one (a drill against the live cluster).
       const planWhileServing = mode === 'plan' && core.mode === 'serving';
@@ -106,31 +105,6 @@ export function recoveryHandlers(core: MetaServiceCore): UnaryHandlers<MetaServi
       };
     },
   };
-}
-
-const RECOVERY_MODES: readonly RecoveryMode[] = ['recover', 'plan', 'apply'];
-
-/**
- * Why a start_recovery request cannot be taken as it is, or undefined. Checked before anything
- * else: a mode misspelt by some client must not fall back to a recovery that writes, and a skip
- * flag must be a boolean, not any value that happens to be truthy ("no" included). The codec
- * carries whatever the sender put in (Pegasus's thrift would have refused the types).
- */
-export function malformedRecoveryRequest(req: StartRecoveryRequest): string | undefined {
-  const r = req as Partial<Record<keyof StartRecoveryRequest, unknown>>;
-  if (r.mode !== undefined && !RECOVERY_MODES.includes(r.mode as RecoveryMode)) {
-    return `unknown recovery mode ${JSON.stringify(r.mode)} (known: ${RECOVERY_MODES.join(', ')}); nothing was done`;
-  }
-  for (const flag of ['skip_bad_nodes', 'skip_lost_partitions'] as const) {
-    if (r[flag] !== undefined && typeof r[flag] !== 'boolean') return `${flag} must be true or false, not ${JSON.stringify(r[flag])}; nothing was done`;
-  }
-  if (r.recovery_nodes !== undefined && !(Array.isArray(r.recovery_nodes) && r.recovery_nodes.every((n) => typeof n === 'string'))) {
-    return 'recovery_nodes must be a list of host:port strings; nothing was done';
-  }
-  if (r.expected_fingerprints !== undefined && !Array.isArray(r.expected_fingerprints)) {
-    return 'expected_fingerprints must be the fingerprints list of a saved plan; nothing was done';
-  }
-  return undefined;
 }
 
 /**
