@@ -39,7 +39,8 @@ export type QueryConfigResponse = {
   partitions: PartitionConfiguration[];
 };
 
-export type NodeStatus = 'ALIVE' | 'UNALIVE';
+export const NODE_STATUSES = ['ALIVE', 'UNALIVE'] as const;
+export type NodeStatus = (typeof NODE_STATUSES)[number];
 export type NodeInfo = { node: NodeAddress; status: NodeStatus };
 export type ListNodesRequest = { status: NodeStatus | 'all' };
 export type ListNodesResponse = {
@@ -67,7 +68,8 @@ export type ClusterInfoResponse = { err: ErrorCode; hint: string; keys: string[]
  * - plan: collect and construct, write nothing, answer the plan (also in serving mode: a drill);
  * - apply: collect again, and write only if the cluster still matches `expected_plan_id`.
  */
-export type RecoveryMode = 'recover' | 'plan' | 'apply';
+export const RECOVERY_MODES = ['recover', 'plan', 'apply'] as const;
+export type RecoveryMode = (typeof RECOVERY_MODES)[number];
 
 /** Pegasus: configuration_recovery_request (idl/meta_admin.thrift), plus `mode` and the plan to apply. */
 export type StartRecoveryRequest = {
@@ -163,10 +165,8 @@ export type ConfigSyncResponse = {
   replicas_to_remove?: Gpid[];
 };
 
-export type ConfigType =
-  | 'CT_UPGRADE_TO_SECONDARY'
-  | 'CT_REMOVE'
-  | 'CT_ASSIGN_PRIMARY';
+export const CONFIG_TYPES = ['CT_UPGRADE_TO_SECONDARY', 'CT_REMOVE', 'CT_ASSIGN_PRIMARY'] as const;
+export type ConfigType = (typeof CONFIG_TYPES)[number];
 
 /** Pegasus: RPC_CM_UPDATE_PARTITION_CONFIGURATION, sent by a primary. */
 export type UpdatePartitionConfigurationRequest = {
@@ -179,7 +179,8 @@ export type UpdatePartitionConfigurationResponse = { err: ErrorCode; hint: strin
 
 // ---- replica server ------------------------------------------------------------------------------
 
-export type MutationOp = 'put' | 'remove';
+export const MUTATION_OPS = ['put', 'remove'] as const;
+export type MutationOp = (typeof MUTATION_OPS)[number];
 export type Mutation = { decree: number; op: MutationOp; key: Uint8Array; value: Uint8Array };
 
 export type ClientWriteRequest = { pid: Gpid; op: MutationOp; hash_key: Uint8Array; sort_key: Uint8Array; value: Uint8Array };

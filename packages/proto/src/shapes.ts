@@ -23,12 +23,24 @@ export const bytes: Shape = { kind: 'bytes' };
 export const anything: Shape = { kind: 'any' };
 /** A node's identity, `host:port` exactly as parseNodeAddress writes it (a node named "" or "x" must never be registered). */
 export const address: Shape = { kind: 'address' };
-export const oneOf = (...values: string[]): Shape => ({ kind: 'literal', values });
+export const oneOf = (...values: readonly string[]): Shape => ({ kind: 'literal', values });
 export const arrayOf = (of: Shape): Shape => ({ kind: 'array', of });
 /** An object used as a string-keyed map (table envs). */
 export const mapOf = (of: Shape): Shape => ({ kind: 'map', of });
-/** An object with these fields; the names in `optional` may be missing. */
-export const obj = (fields: Record<string, Shape>, optional: string[] = []): Shape => ({ kind: 'object', fields, optional: new Set(optional) });
+/** The keys of T that may be absent or undefined. */
+type OptionalKeys<T> = { [K in keyof T]-?: undefined extends T[K] ? K : never }[keyof T];
+
+/**
+ * An object with these fields; the names in `optional` may be missing. With the message type as
+ * `T`, the compiler holds the shape to it: every field of T has a shape, no shape names a field T
+ * lacks, and exactly T's optional fields are listed as optional.
+ */
+export function obj<T extends object = Record<string, unknown>>(
+  fields: NoInfer<{ [K in keyof T]-?: Shape }>,
+  ...optional: [OptionalKeys<T>] extends [never] ? [] : string extends OptionalKeys<T> ? [optional?: readonly string[]] : [optional: readonly OptionalKeys<T>[]]
+): Shape {
+  return { kind: 'object', fields, optional: new Set((optional[0] ?? []) as readonly string[]) };
+}
 
 /** What is wrong with `value` as `shape`, naming the first bad field by its path; undefined when it fits. */
 export function shapeProblem(value: unknown, shape: Shape, path = 'request'): string | undefined {

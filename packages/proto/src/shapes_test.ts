@@ -9,7 +9,11 @@ import { RpcClient, startRpcServer, type UnaryHandlers } from './rpc.ts';
 import { MetaService, ReplicaService } from './services.ts';
 import { address, arrayOf, bool, bytes, int, mapOf, num, obj, oneOf, shapeProblem, str } from './shapes.ts';
 
-const REQUEST = obj({ name: str, count: int, ratio: num, on: bool, key: bytes, kind: oneOf('a', 'b'), list: arrayOf(obj({ id: int })), envs: mapOf(str), node: address, note: str }, ['note']);
+type Request = { name: string; count: number; ratio: number; on: boolean; key: Uint8Array; kind: 'a' | 'b'; list: { id: number }[]; envs: Record<string, string>; node: string; note?: string };
+const REQUEST = obj<Request>(
+  { name: str, count: int, ratio: num, on: bool, key: bytes, kind: oneOf('a', 'b'), list: arrayOf(obj<{ id: number }>({ id: int })), envs: mapOf(str), node: address, note: str },
+  ['note'],
+);
 const GOOD = { name: 'x', count: 3, ratio: 0.5, on: false, key: new Uint8Array([1]), kind: 'a', list: [{ id: 1 }], envs: { k: 'v' }, node: '127.0.0.1:34801', extra: 'allowed' };
 
 test('shapeProblem: the first bad field, by its path', () => {

@@ -1,15 +1,12 @@
 // Wire and stored structures. Field names are Pegasus's thrift field names (snake_case) so a port
 // can grep for them (idl/dsn.layer2.thrift, idl/metadata.thrift). TypeScript variables stay camelCase.
 
-export type AppStatus = 'AS_INVALID' | 'AS_AVAILABLE' | 'AS_CREATING' | 'AS_DROPPING' | 'AS_DROPPED' | 'AS_RECALLING';
+// Enumerations are lists of their texts, so the request shapes (services.ts) name the same values.
+export const APP_STATUSES = ['AS_INVALID', 'AS_AVAILABLE', 'AS_CREATING', 'AS_DROPPING', 'AS_DROPPED', 'AS_RECALLING'] as const;
+export type AppStatus = (typeof APP_STATUSES)[number];
 
-export type PartitionStatus =
-  | 'PS_INVALID'
-  | 'PS_INACTIVE'
-  | 'PS_ERROR'
-  | 'PS_PRIMARY'
-  | 'PS_SECONDARY'
-  | 'PS_POTENTIAL_SECONDARY';
+export const PARTITION_STATUSES = ['PS_INVALID', 'PS_INACTIVE', 'PS_ERROR', 'PS_PRIMARY', 'PS_SECONDARY', 'PS_POTENTIAL_SECONDARY'] as const;
+export type PartitionStatus = (typeof PARTITION_STATUSES)[number];
 
 /** A node's identity is its `host:port` text, exactly (pegasus-spec §2.7, "Node identity pitfall"). */
 export type NodeAddress = string;
