@@ -16,6 +16,7 @@ import {
   parseIni,
   parseNodeAddress,
   partitionOfHashKey,
+  unavailableDetail,
 } from './index.ts';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
@@ -70,6 +71,11 @@ test('pegasus key layout and partition hash', () => {
   assert.is(crc32(bytes('123456789')), 0xcbf43926); // the CRC-32 check value
   assert.is(partitionOfHashKey(bytes('123456789'), bytes('x'), 8), 0xcbf43926 % 8);
   assert.is(partitionOfHashKey(bytes(''), bytes('123456789'), 8), 0xcbf43926 % 8);
+});
+
+test('a peer that is down: the transport detail is the connect error, without grpc-js framing', () => {
+  assert.is(unavailableDetail('No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:34803. Resolution note: '), 'connect ECONNREFUSED 127.0.0.1:34803');
+  assert.is(unavailableDetail('Connection dropped'), 'Connection dropped');
 });
 
 test.run();

@@ -78,13 +78,22 @@ export function transportError(error: grpc.ServiceError | null | undefined): { e
     case grpc.status.UNIMPLEMENTED:
       return { err: 'ERR_HANDLER_NOT_FOUND', detail: error.details };
     case grpc.status.UNAVAILABLE:
-      return { err: 'ERR_NETWORK_FAILURE', detail: error.details };
+      return { err: 'ERR_NETWORK_FAILURE', detail: unavailableDetail(error.details) };
     case grpc.status.INVALID_ARGUMENT:
       // The server refused the request's shape (startRpcServer): the request is wrong, not the network.
       return { err: 'ERR_INVALID_PARAMETERS', detail: error.details };
     default:
       return { err: 'ERR_NETWORK_FAILURE', detail: `${grpc.status[error.code] ?? error.code}: ${error.details}` };
   }
+}
+
+/**
+ * grpc-js says "No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:34803.
+ * Resolution note: " for a peer that is down; an operator needs the middle part only.
+ */
+export function unavailableDetail(details: string): string {
+  const m = /Last error: (?:Error: )?(.*?)\.? Resolution note:/.exec(details);
+  return m ? m[1] : details;
 }
 
 /** Handlers of a service: each takes the decoded request and resolves the response. */
