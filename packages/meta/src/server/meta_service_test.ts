@@ -200,7 +200,10 @@ test('recovery: a bad node gives ERR_TRY_AGAIN and leaves the store untouched; t
   assert.is(cfg.partitions[0].primary, r1.node); // ballot 3 ties; lcd 10 beats 9
   assert.is(cfg.partitions[1].primary, r2.node); // ballot 4 beats 3
   assert.is(store.dump()[`${ROOT}/apps`], 'unlock');
-  assert.is((await h.start_recovery({ recovery_nodes: [r1.node], skip_bad_nodes: false, skip_lost_partitions: false })).err, 'ERR_SERVICE_ALREADY_RUNNING');
+  const again = await h.start_recovery({ recovery_nodes: [r1.node], skip_bad_nodes: false, skip_lost_partitions: false });
+  assert.is(again.err, 'ERR_SERVICE_ALREADY_RUNNING');
+  assert.match(again.hint_message, `this meta server already serves the tables under ${ROOT}; nothing was done`);
+  assert.match(again.hint_message, 'recover_from_replica_server = true');
   r1.stop();
   r2.stop();
   await c.stop();

@@ -60,7 +60,13 @@ export function recoveryHandlers(core: MetaServiceCore): UnaryHandlers<MetaServi
       const planWhileServing = mode === 'plan' && core.mode === 'serving';
       if (core.mode === 'serving' && !planWhileServing) {
         core.log('service is already started, ignore the recovery request');
-        return { err: 'ERR_SERVICE_ALREADY_RUNNING', hint_message: '' };
+        // Pegasus answers the code alone; an operator who forgot the flag needs to know what to change.
+        return {
+          err: 'ERR_SERVICE_ALREADY_RUNNING',
+          hint_message: formatHintMessage([
+            `ERROR: this meta server already serves the tables under ${core.config.clusterRoot}; nothing was done. To rebuild lost metadata instead, set [meta_server] recover_from_replica_server = true and a new, empty cluster_root in its config.ini, restart it, then run recover`,
+          ]),
+        };
       }
       if (core.mode !== 'recovery' && !planWhileServing) {
         const refused = core.guard();
