@@ -79,8 +79,18 @@ function firstFailure(output: string): string {
   const lines = output.trimEnd().split('\n');
   const first = lines.findIndex((l) => UVU_FAIL_LINE.test(l));
   if (first < 0) return lines.at(-1)?.trim() || '(no output)';
-  const message = lines.slice(first + 1).find((l) => l.trim() !== '');
-  return `${lines[first].trim()}: ${message?.trim() ?? ''}`;
+  // The message and the lines after it up to the stack, joined: an e2e step's error carries the
+  // run.sh output that says why (`start_onebox -r 4 exited 1:` alone did not, stop 14).
+  const message: string[] = [];
+  for (const l of lines.slice(first + 1)) {
+    const t = l.trim();
+    if (t === '') continue;
+    if (t.startsWith('at ') || message.length === 8) break;
+    // uvu prints a thrown Error's message, then its stack, which repeats the message.
+    if (!message.includes(t)) message.push(t);
+  }
+  const text = message.join(' | ');
+  return `${lines[first].trim()}: ${text.length > 600 ? `${text.slice(0, 597)}...` : text}`;
 }
 
 async function runAll(files: string[], runtime: 'node' | 'deno', parallel: number, timeoutMs: number): Promise<Outcome[]> {
