@@ -241,7 +241,15 @@ export function scheduleIdleCommit(r: Replica, delayMs = r.ctx.idleCommitDelayMs
   if (r.idleCommitTimer) clearTimeout(r.idleCommitTimer);
   r.idleCommitTimer = setTimeout(() => {
     r.idleCommitTimer = undefined;
-    for (const t of r.targets.values()) void _maybeSendCommit(r, t);
+    // A secondary busy with another call (inFlight) is skipped, and nothing else would send it the
+    // commit point once writes pause: it stayed one decree behind (a fresh-clone CI run, stop 14:
+    // "verify: members at different decrees" for 60 s). Look again until every member has it.
+    let behind = false;
+    for (const t of r.targets.values()) {
+      if (!t.isLearner && t.sentCommitted < r.lastCommittedDecree && (t.inFlight || t.ackedUpTo < r.lastCommittedDecree)) behind = true;
+      void _maybeSendCommit(r, t);
+    }
+    if (behind && !r.idleCommitTimer && r.status === 'PS_PRIMARY' && !r.closed) scheduleIdleCommit(r, PREPARE_RETRY_DELAY_MS);
   }, delayMs);
 }
 
