@@ -75,14 +75,7 @@ install_all() { ensure_npm; ensure_zookeeper; }
 
 # ---- processes -------------------------------------------------------------------------------------
 
-# A process that exited stays a zombie until init reaps it, which on these VMs takes up to ~2 s;
-# `kill -0` still succeeds on a zombie, so it is checked by state (/proc/PID/stat) instead.
-alive() {  # pid
-  local state
-  state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
-  [ -n "$state" ] && [ "$state" != Z ]
-}
-is_running() { [ -f "$1" ] && alive "$(cat "$1")"; }
+is_running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 # "srvr" answers with the mode only once the server accepts sessions ("ruok" answers earlier).
 zk_ok() { (exec 3<>/dev/tcp/$LOCAL_IP/$ZK_PORT && echo srvr >&3 && timeout 2 cat <&3) 2>/dev/null | grep -q "Mode:"; }
@@ -118,8 +111,8 @@ stop_pidfile() {  # pidfile signal
   is_running "$1" || { rm -f "$1"; return 1; }
   pid=$(cat "$1")
   kill "-$2" "$pid" 2>/dev/null
-  for _ in $(seq 1 100); do alive "$pid" || break; sleep 0.1; done
-  alive "$pid" && kill -9 "$pid" 2>/dev/null
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null
   rm -f "$1"
   return 0
 }
