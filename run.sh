@@ -196,11 +196,9 @@ role_port() { [ "$1" = meta ] && echo $((META_PORT_BASE + $2)) || echo $((REPLIC
 
 port_open() { (exec 3<>/dev/tcp/$LOCAL_IP/$1) 2>/dev/null; }
 
-# Start one server and wait until it is up: a replica server once it has loaded its replicas and
-# serves (it listens earlier, so an open port alone would call a server "started" that then fails
-# to load its data dir and exits), a meta server once it has decided its mode (serving or recovery)
-# or, with several metas, once it waits as a follower behind the leader lock. A server that exits
-# instead is reported with its error.
+# Start one server and wait until it is up: a replica server once it listens, a meta server once it
+# has decided its mode (serving or recovery) or, with several metas, once it waits as a follower
+# behind the leader lock. A server that exits instead is reported with its error.
 start_instance() {  # role index
   local role=$1 i=$2 dir="$ONEBOX/$1$2"
   [ -f "$dir/config.ini" ] || die "invalid ${role}_id $i: $dir/config.ini does not exist (start_onebox first)"
@@ -217,8 +215,7 @@ start_instance() {  # role index
       tail -c +$((offset + 1)) "$dir/server.log" 2>/dev/null | grep -qE "meta server .* is (serving|recovery)|waiting for the leader lock" \
         && { log "INFO: $role@$i started"; return 0; }
     else
-      tail -c +$((offset + 1)) "$dir/server.log" 2>/dev/null | grep -qE "replica server .* serving" \
-        && { log "INFO: $role@$i started"; return 0; }
+      port_open "$port" && { log "INFO: $role@$i started"; return 0; }
     fi
     is_running "$dir/pid" || break
     sleep 0.1
