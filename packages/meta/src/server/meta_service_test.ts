@@ -13,6 +13,7 @@ import {
   RpcClient,
   type StartRecoveryRequest,
   startRpcServer,
+  type UnaryHandlers,
 } from '../../../proto/src/index.ts';
 import type { MetaConfig } from '../config.ts';
 import { writeTables } from '../state_store/app_storage.ts';
@@ -44,30 +45,28 @@ async function core(store: MemoryStateStore, over: Partial<MetaConfig> = {}) {
   return { c, lines, h: c.handlers() as Required<ReturnType<MetaServiceCore['handlers']>> };
 }
 
-/** The core's handlers behind a real gRPC server, on a random free port (as main.ts serves them). */
-async function serveMeta(c: MetaServiceCore, lines: string[]) {
+/** `handlers` behind a real gRPC server on a random free port (a taken one is retried). */
+async function serveOnFreePort<S extends typeof MetaService | typeof ReplicaService>(service: S, handlers: UnaryHandlers<S>, log: (line: string) => void) {
   for (let attempt = 0; attempt < 20; attempt++) {
     const address = `127.0.0.1:${40000 + Math.floor(Math.random() * 20000)}`;
-    const bound = await startRpcServer(MetaService, c.handlers(), address, (l) => lines.push(l));
+    const bound = await startRpcServer(service, handlers, address, log);
     if (bound.ok) return { address, stop: () => bound.server.forceShutdown() };
+    // The range overlaps the kernel's ephemeral ports: an outgoing socket may hold this one.
     if (bound.err !== 'ERR_ADDRESS_ALREADY_USED') throw new Error(bound.detail);
   }
   throw new Error('cannot find a free port in 40000-59999');
 }
 
-/** A replica server answering the two recovery queries, on a random free port (a taken one is retried). */
+/** The core's handlers behind a real gRPC server (as main.ts serves them). */
+const serveMeta = (c: MetaServiceCore, lines: string[]) => serveOnFreePort(MetaService, c.handlers(), (l) => lines.push(l));
+
+/** A replica server answering the two recovery queries. */
 async function fakeReplica(apps: AppInfo[], replicas: ReplicaInfo[]) {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const port = 40000 + Math.floor(Math.random() * 20000);
-    const bound = await startRpcServer(ReplicaService, {
-      query_app_info: async () => ({ err: 'ERR_OK', apps }),
-      query_replica_info: async () => ({ err: 'ERR_OK', replicas }),
-    }, `127.0.0.1:${port}`, () => {});
-    if (bound.ok) return { node: `127.0.0.1:${port}`, stop: () => bound.server.forceShutdown() };
-    // The range overlaps the kernel's ephemeral ports: an outgoing socket may hold this one.
-    if (bound.err !== 'ERR_ADDRESS_ALREADY_USED') throw new Error(bound.detail);
-  }
-  throw new Error('cannot find a free port in 40000-59999');
+  const served = await serveOnFreePort(ReplicaService, {
+    query_app_info: async () => ({ err: 'ERR_OK', apps }),
+    query_replica_info: async () => ({ err: 'ERR_OK', replicas }),
+  }, () => {});
+  return { node: served.address, stop: served.stop };
 }
 
 test('flag on, tables in cluster_root: refuse, naming the key and the path', async () => {
