@@ -75,7 +75,20 @@ install_all() { ensure_npm; ensure_zookeeper; }
 
 # ---- processes -------------------------------------------------------------------------------------
 
-is_running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# Whether a process still holds anything (its ports, its LevelDB locks). One that exited stays a
+# zombie until init reaps it, which on these VMs takes up to ~2 s, and `kill -0` succeeds on a
+# zombie; but its leader turns zombie before its other threads have gone (a LevelDB thread still in
+# a write keeps the process's files open), so it counts as gone only once the zombie leader is its
+# last task.
+alive() {  # pid
+  local state tasks
+  state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+  [ -n "$state" ] || return 1
+  [ "$state" != Z ] && return 0
+  tasks=$(ls "/proc/$1/task" 2>/dev/null | wc -l)
+  [ "$tasks" -gt 1 ]
+}
+is_running() { [ -f "$1" ] && alive "$(cat "$1")"; }
 
 # "srvr" answers with the mode only once the server accepts sessions ("ruok" answers earlier).
 zk_ok() { (exec 3<>/dev/tcp/$LOCAL_IP/$ZK_PORT && echo srvr >&3 && timeout 2 cat <&3) 2>/dev/null | grep -q "Mode:"; }
@@ -111,8 +124,11 @@ stop_pidfile() {  # pidfile signal
   is_running "$1" || { rm -f "$1"; return 1; }
   pid=$(cat "$1")
   kill "-$2" "$pid" 2>/dev/null
-  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null
+  for _ in $(seq 1 100); do alive "$pid" || break; sleep 0.1; done
+  if alive "$pid"; then
+    kill -9 "$pid" 2>/dev/null
+    for _ in $(seq 1 50); do alive "$pid" || break; sleep 0.1; done
+  fi
   rm -f "$1"
   return 0
 }
@@ -222,7 +238,7 @@ start_instance() {  # role index
   done
   if ! is_running "$dir/pid"; then
     echo "ERROR: $role@$i exited:" >&2
-    tail -c +$((offset + 1)) "$dir/server.log" | grep -E "ERROR" | tail -n 3 >&2
+    tail -c +$((offset + 1)) "$dir/server.log" | grep -E "ERR_|ERROR|Error" | tail -n 3 >&2
     rm -f "$dir/pid"
     return 1
   fi
