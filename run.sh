@@ -82,13 +82,14 @@ install_all() { ensure_npm; ensure_zookeeper; }
 # last task.
 alive() {  # pid
   local state tasks
-  state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+  state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
   [ -n "$state" ] || return 1
   [ "$state" != Z ] && return 0
   tasks=$(ls "/proc/$1/task" 2>/dev/null | wc -l)
   [ "$tasks" -gt 1 ]
 }
 is_running() { [ -f "$1" ] && alive "$(cat "$1")"; }
+wait_gone() { local _; for _ in $(seq 1 "$2"); do alive "$1" || return 0; sleep 0.1; done; return 1; }  # pid tenths
 
 # "srvr" answers with the mode only once the server accepts sessions ("ruok" answers earlier).
 zk_ok() { (exec 3<>/dev/tcp/$LOCAL_IP/$ZK_PORT && echo srvr >&3 && timeout 2 cat <&3) 2>/dev/null | grep -q "Mode:"; }
@@ -124,11 +125,7 @@ stop_pidfile() {  # pidfile signal
   is_running "$1" || { rm -f "$1"; return 1; }
   pid=$(cat "$1")
   kill "-$2" "$pid" 2>/dev/null
-  for _ in $(seq 1 100); do alive "$pid" || break; sleep 0.1; done
-  if alive "$pid"; then
-    kill -9 "$pid" 2>/dev/null
-    for _ in $(seq 1 50); do alive "$pid" || break; sleep 0.1; done
-  fi
+  wait_gone "$pid" 100 || { kill -9 "$pid" 2>/dev/null; wait_gone "$pid" 50; }
   rm -f "$1"
   return 0
 }
