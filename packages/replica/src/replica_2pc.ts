@@ -29,6 +29,17 @@ export const PREPARE_RETRY_DELAY_MS = 500;
  * growing memory (Pegasus bounds its prepare list the same way).
  */
 export const MAX_UNCOMMITTED_DECREES = 10000;
+/**
+ * How long a partition's writes must pause before its primary sends `commit` on its own (until then
+ * the next prepare carries the commit point). Clients never wait for it: only the primary serves
+ * reads, and an ack already means every secondary logged the write. It bounds how long a paused
+ * partition's secondaries lag the commit point (verify, a recovery plan's tiers). At 10 ms, writes
+ * spread over a table's partitions paused that long between two writes to one partition, so nearly
+ * every write cost two more RPCs and two more LevelDB batches: on the onebox (8 partitions),
+ * fillseq ran 146-147 ops/s (one thread) and 275-292 (four) at 10 ms, 159-178 and 302-338 at
+ * 100 ms, alternating runs (bench/RESULTS.md).
+ */
+export const IDLE_COMMIT_DELAY_MS = 100;
 
 const EMPTY = new Uint8Array(0);
 

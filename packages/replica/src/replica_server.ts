@@ -8,6 +8,7 @@ import { ReplicaService, startRpcServer } from '../../proto/src/index.ts';
 import type { FailPoints } from './fail_points.ts';
 import { type Log, stdoutLog } from './logger.ts';
 import { DataDirLockedError } from './replica_dirs.ts';
+import { IDLE_COMMIT_DELAY_MS } from './replica_2pc.ts';
 import { replicaHandlers } from './replica_handlers.ts';
 import { ReplicaStub } from './replica_stub.ts';
 
@@ -26,7 +27,7 @@ export type ReplicaServerOptions = {
   mutationLogSync?: boolean;
   /** Default 5000: deadline of every RPC this server makes (learn streams excepted). */
   rpcTimeoutMs?: number;
-  /** Default 10: idle time after which a primary sends `commit` to its secondaries. */
+  /** Default IDLE_COMMIT_DELAY_MS: idle time after which a primary sends `commit` to its secondaries. */
   idleCommitDelayMs?: number;
   /** Test-only fault injection (fail_points.ts); default: all off. */
   failPoints?: FailPoints;
@@ -71,7 +72,7 @@ export async function startReplicaServer(options: ReplicaServerOptions): Promise
     fdLeaseMs: options.fdLeaseMs ?? 9000,
     mutationLogSync: options.mutationLogSync ?? false,
     rpcTimeoutMs: options.rpcTimeoutMs ?? 5000,
-    idleCommitDelayMs: options.idleCommitDelayMs ?? 10,
+    idleCommitDelayMs: options.idleCommitDelayMs ?? IDLE_COMMIT_DELAY_MS,
     failPoints: options.failPoints,
     log,
   });
