@@ -156,6 +156,9 @@ test('SIGKILL keeps acked writes; SIGTERM exits 0', async () => {
   } finally {
     client.close();
     meta.stop();
+    // A failed check leaves the child running, and its pipes would keep this process alive until
+    // the runner's timeout (120 s in stop 16's CI) instead of reporting the failure at once.
+    running.forEach((c) => c.kill('SIGKILL'));
   }
 });
 
