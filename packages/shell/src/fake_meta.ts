@@ -82,6 +82,12 @@ export async function startFakeMeta(initial: Partial<FakeMetaState>): Promise<Fa
     releaseRequests: [],
     ...initial,
   };
+  // The lists the handlers change (answers are used up, apps created, requests recorded) are this
+  // meta's own copies: a caller that starts several metas from one scenario gets the same start.
+  for (const key of ['apps', 'nodes', 'recoveryAnswers', 'recoveryRequests', 'quarantined', 'releaseRequests'] as const) {
+    (state as Record<typeof key, unknown[]>)[key] = [...state[key]];
+  }
+  state.partitions = new Map(state.partitions);
   const guard = () => (state.mode === 'recovery' ? 'ERR_UNDER_RECOVERY' : 'ERR_OK') as ErrorCode;
   const server = await startTestServer(MetaService, {
     list_apps: async () => ({ err: guard(), hint: '', infos: guard() === 'ERR_OK' ? state.apps : [] }),
