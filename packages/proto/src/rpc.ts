@@ -2,6 +2,13 @@
 // failures become ERR_NETWORK_FAILURE / ERR_TIMEOUT / ERR_HANDLER_NOT_FOUND in the answer, a request
 // the server refused as malformed ERR_INVALID_PARAMETERS), and a server binder that checks each
 // request's shape before its handler and turns "port in use" into ERR_ADDRESS_ALREADY_USED.
+//
+// Every server also accepts unary calls multiplexed over one long-lived bidirectional stream per
+// client (`<service>/call_stream`, MULTIPLEXED_METHOD): a client made with `{ multiplexed: true }`
+// sends its calls there. Why: a grpc-js unary call opens an HTTP/2 stream with its own headers and
+// trailers, which on this 2-core VM cost about 0.7-1.3 ms of the caller's CPU per call; one
+// message on an open stream cost 0.12-0.15 ms (bench/RESULTS.md, "Multiplexed calls"). The replica
+// servers' prepares and commits to each other go this way: two of the three calls of every write.
 
 import * as grpc from '@grpc/grpc-js';
 import type { ErrorCode } from './error_code.ts';
@@ -22,19 +29,64 @@ const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.max_reconnect_backoff_ms': 1000,
 };
 
+/** The bidirectional method every server adds to its service for multiplexed unary calls. */
+export const MULTIPLEXED_METHOD = 'call_stream';
+
+/** One call on the multiplexed stream. */
+type _CallFrame = { id: number; method: string; request: unknown };
+/** Its answer: the response, or the gRPC status a unary call would have failed with. */
+type _AnswerFrame = { id: number; response?: unknown; code?: number; details?: string };
+
+type _Pending = { resolve: (r: CallResult<unknown>) => void; timer: ReturnType<typeof setTimeout> };
+
+export type RpcClientOptions = {
+  /**
+   * Send `call`s over one bidirectional stream to the server (MULTIPLEXED_METHOD) instead of one
+   * HTTP/2 stream per call. Same answers and error codes; a broken stream fails the calls in
+   * flight with ERR_NETWORK_FAILURE and the next call opens a new one. Default false.
+   */
+  multiplexed?: boolean;
+};
+
+function _servicePrefix(service: AnyService): string {
+  const first = Object.values(service)[0];
+  return first.path.slice(0, first.path.lastIndexOf('/'));
+}
+
+function _multiplexedDefinition(service: AnyService): grpc.MethodDefinition<_CallFrame, _AnswerFrame> {
+  const any = Object.values(service)[0];
+  return {
+    path: `${_servicePrefix(service)}/${MULTIPLEXED_METHOD}`,
+    requestStream: true,
+    responseStream: true,
+    // The service's own codec (cbor-x): the frames nest requests and responses as they are.
+    requestSerialize: any.requestSerialize as (v: _CallFrame) => Buffer,
+    requestDeserialize: any.requestDeserialize as (b: Buffer) => _CallFrame,
+    responseSerialize: any.responseSerialize as (v: _AnswerFrame) => Buffer,
+    responseDeserialize: any.responseDeserialize as (b: Buffer) => _AnswerFrame,
+  };
+}
+
 /** A connection to one server, typed by its service definition. */
 export class RpcClient<S extends AnyService> {
   readonly address: string;
   private readonly service: S;
   private readonly client: grpc.Client;
+  private readonly multiplexed: boolean;
+  private callStream: grpc.ClientDuplexStream<_CallFrame, _AnswerFrame> | undefined;
+  private readonly pending = new Map<number, _Pending>();
+  private nextId = 1;
+  private closed = false;
 
-  constructor(service: S, address: string) {
+  constructor(service: S, address: string, options: RpcClientOptions = {}) {
     this.address = address;
     this.service = service;
     this.client = new grpc.Client(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+    this.multiplexed = options.multiplexed === true;
   }
 
   call<K extends keyof S & string>(name: K, req: ReqOf<S[K]>, timeoutMs: number): Promise<CallResult<ResOf<S[K]>>> {
+    if (this.multiplexed && !this.closed) return this.callMultiplexed(name, req, timeoutMs) as Promise<CallResult<ResOf<S[K]>>>;
     const def = this.service[name];
     return new Promise((resolve) => {
       this.client.makeUnaryRequest(
@@ -66,7 +118,58 @@ export class RpcClient<S extends AnyService> {
   }
 
   close(): void {
+    this.closed = true;
+    this.failPending({ code: grpc.status.CANCELLED, details: 'the client was closed' } as grpc.ServiceError);
+    this.callStream?.cancel();
+    this.callStream = undefined;
     this.client.close();
+  }
+
+  private callMultiplexed(method: string, request: unknown, timeoutMs: number): Promise<CallResult<unknown>> {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        // A late answer finds no entry and is dropped, as a unary call's would be.
+        if (this.pending.delete(id)) resolve({ ok: false, err: 'ERR_TIMEOUT', detail: `no answer to ${method} within ${timeoutMs} ms` });
+      }, timeoutMs);
+      this.pending.set(id, { resolve, timer });
+      this.openCallStream().write({ id, method, request });
+    });
+  }
+
+  private openCallStream(): grpc.ClientDuplexStream<_CallFrame, _AnswerFrame> {
+    if (this.callStream) return this.callStream;
+    const def = _multiplexedDefinition(this.service);
+    const stream = this.client.makeBidiStreamRequest(def.path, def.requestSerialize, def.responseDeserialize, new grpc.Metadata(), {});
+    this.callStream = stream;
+    stream.on('data', (frame: _AnswerFrame) => {
+      const p = this.pending.get(frame.id);
+      if (!p) return;
+      this.pending.delete(frame.id);
+      clearTimeout(p.timer);
+      if (frame.code === undefined) p.resolve({ ok: true, res: frame.response });
+      else p.resolve({ ok: false, ...transportError({ code: frame.code, details: frame.details ?? '' } as grpc.ServiceError) });
+    });
+    // The stream ends when the server goes away (or restarts): every call in flight on it fails as
+    // a unary call to a vanished server would, and the next call opens a new stream.
+    const broken = (error: grpc.ServiceError | undefined) => {
+      if (this.callStream !== stream) return;
+      this.callStream = undefined;
+      this.failPending(error ?? ({ code: grpc.status.UNAVAILABLE, details: 'the call stream ended' } as grpc.ServiceError));
+    };
+    stream.on('error', (e: grpc.ServiceError) => broken(e));
+    stream.on('end', () => broken(undefined));
+    stream.on('close', () => broken(undefined));
+    return stream;
+  }
+
+  private failPending(error: grpc.ServiceError): void {
+    const answer = transportError(error);
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      this.pending.delete(id);
+      p.resolve({ ok: false, ...answer });
+    }
   }
 }
 
@@ -94,6 +197,21 @@ export function transportError(error: grpc.ServiceError | null | undefined): { e
 export function unavailableDetail(details: string): string {
   const m = /Last error: (?:Error: )?(.*?)\.? Resolution note:/.exec(details);
   return m ? m[1] : details;
+}
+
+/** Per server, its multiplexed call streams still open (closeCallStreams). */
+const _openCallStreams = new WeakMap<grpc.Server, Set<grpc.ServerDuplexStream<_CallFrame, _AnswerFrame>>>();
+
+/**
+ * End every multiplexed call stream of `server`, so that a graceful `tryShutdown` does not wait for
+ * clients that keep theirs open for good. Their calls in flight fail with ERR_NETWORK_FAILURE, as
+ * unary calls to a server going away do. Call it just before `tryShutdown`.
+ */
+export function closeCallStreams(server: grpc.Server): void {
+  const open = _openCallStreams.get(server);
+  if (!open) return;
+  for (const call of open) call.end();
+  open.clear();
 }
 
 /** Handlers of a service: each takes the decoded request and resolves the response. */
@@ -159,7 +277,38 @@ export async function startRpcServer<S extends AnyService>(
       };
     }
   }
-  server.addService(service, impl);
+  // Multiplexed unary calls (RpcClientOptions.multiplexed): each frame goes through the same
+  // shape check and handler as the unary call, and its answer carries the status the unary call
+  // would have failed with. Frames are answered as their handlers finish, not in arrival order.
+  const unary = new Map(Object.entries(impl).filter(([name]) => !service[name].responseStream));
+  const open = new Set<grpc.ServerDuplexStream<_CallFrame, _AnswerFrame>>();
+  _openCallStreams.set(server, open);
+  impl[MULTIPLEXED_METHOD] = (call: grpc.ServerDuplexStream<_CallFrame, _AnswerFrame>) => {
+    open.add(call);
+    const gone = () => open.delete(call);
+    call.on('close', gone);
+    call.on('finish', gone);
+    call.on('data', (frame: _CallFrame) => {
+      const id = typeof frame?.id === 'number' ? frame.id : -1;
+      const answer = (a: Omit<_AnswerFrame, 'id'>) => {
+        if (!call.writable) return; // the client went away meanwhile
+        call.write({ id, ...a });
+      };
+      const run = typeof frame?.method === 'string' ? unary.get(frame.method) : undefined;
+      if (!run) {
+        answer({ code: grpc.status.UNIMPLEMENTED, details: `${String(frame?.method)}: no such method` });
+        return;
+      }
+      const fake = { request: frame.request } as grpc.ServerUnaryCall<unknown, unknown>;
+      (run as grpc.handleUnaryCall<unknown, unknown>)(fake, (error, res) => {
+        if (error) answer({ code: (error as grpc.ServiceError).code ?? grpc.status.INTERNAL, details: (error as grpc.ServiceError).details ?? String(error) });
+        else answer({ response: res });
+      });
+    });
+    call.on('end', () => call.end());
+    call.on('error', () => {}); // a client that vanished: its calls are simply not answered
+  };
+  server.addService({ ...service, [MULTIPLEXED_METHOD]: _multiplexedDefinition(service) }, impl);
   return await new Promise((resolve) => {
     server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error) => {
       if (error) {

@@ -4,7 +4,7 @@
 
 import type * as grpc from '@grpc/grpc-js';
 import type { ErrorCode, NodeAddress, ReplicaInfo } from '../../proto/src/index.ts';
-import { ReplicaService, startRpcServer } from '../../proto/src/index.ts';
+import { closeCallStreams, ReplicaService, startRpcServer } from '../../proto/src/index.ts';
 import type { FailPoints } from './fail_points.ts';
 import { type Log, stdoutLog } from './logger.ts';
 import { DataDirLockedError } from './replica_dirs.ts';
@@ -118,6 +118,7 @@ function _shutdown(server: grpc.Server): Promise<void> {
       server.forceShutdown();
       resolve();
     }, 1000);
+    closeCallStreams(server); // peers keep theirs open for good (packages/proto/src/rpc.ts)
     server.tryShutdown(() => {
       clearTimeout(force);
       resolve();
