@@ -4,12 +4,12 @@
 import type * as grpc from '@grpc/grpc-js';
 import {
   type AppInfo,
-  closeCallStreams,
   type ClientReadResponse,
   type ClientWriteResponse,
   MetaService,
   type PartitionConfiguration,
   ReplicaService,
+  shutdownRpcServer,
   startRpcServer,
   type UnaryHandlers,
 } from '../../proto/src/index.ts';
@@ -26,11 +26,7 @@ export async function startTestServer<S extends AnyService>(service: S, handlers
     const started = await startRpcServer(service, handlers, address, (line) => console.error(line));
     if (started.ok) {
       const server = started.server;
-      const stop = () =>
-        new Promise<void>((resolve) => {
-          closeCallStreams(server);
-          server.tryShutdown(() => resolve());
-        });
+      const stop = () => shutdownRpcServer(server);
       return { address, server, stop };
     }
     if (started.err !== 'ERR_ADDRESS_ALREADY_USED') throw new Error(`cannot start test server: ${started.detail}`);

@@ -199,19 +199,32 @@ export function unavailableDetail(details: string): string {
   return m ? m[1] : details;
 }
 
-/** Per server, its multiplexed call streams still open (closeCallStreams). */
+/** Per server, its multiplexed call streams still open (shutdownRpcServer ends them). */
 const _openCallStreams = new WeakMap<grpc.Server, Set<grpc.ServerDuplexStream<_CallFrame, _AnswerFrame>>>();
 
 /**
- * End every multiplexed call stream of `server`, so that a graceful `tryShutdown` does not wait for
- * clients that keep theirs open for good. Their calls in flight fail with ERR_NETWORK_FAILURE, as
- * unary calls to a server going away do. Call it just before `tryShutdown`.
+ * Stop `server` gracefully: end its multiplexed call streams first (clients keep theirs open for
+ * good, so `tryShutdown` alone would wait for them; their calls in flight fail with
+ * ERR_NETWORK_FAILURE, as unary calls to a server going away do), then let the other calls finish.
+ * With `forceAfterMs`, whatever is still open then (a learn stream) is cut.
  */
-export function closeCallStreams(server: grpc.Server): void {
+export function shutdownRpcServer(server: grpc.Server, forceAfterMs?: number): Promise<void> {
   const open = _openCallStreams.get(server);
-  if (!open) return;
-  for (const call of open) call.end();
-  open.clear();
+  for (const call of open ?? []) call.end();
+  open?.clear();
+  return new Promise((resolve) => {
+    const force =
+      forceAfterMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            server.forceShutdown();
+            resolve();
+          }, forceAfterMs);
+    server.tryShutdown(() => {
+      if (force) clearTimeout(force);
+      resolve();
+    });
+  });
 }
 
 /** Handlers of a service: each takes the decoded request and resolves the response. */

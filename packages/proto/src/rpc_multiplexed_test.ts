@@ -2,12 +2,12 @@
 // exactly as the same unary call does: the response, ERR_INVALID_PARAMETERS for a malformed
 // request (no handler runs), ERR_TIMEOUT past the deadline, ERR_NETWORK_FAILURE when the server
 // is down or goes away (calls in flight included), and a new stream once it is back. Answers may
-// come out of order. A graceful shutdown is not held open by a client's stream (closeCallStreams).
+// come out of order. A graceful shutdown is not held open by a client's stream (shutdownRpcServer).
 // Method: a real gRPC server on 127.0.0.1 in this process, with a handler that can be held.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { closeCallStreams, MetaService, RpcClient, startRpcServer, type UnaryHandlers } from './index.ts';
+import { MetaService, RpcClient, shutdownRpcServer, startRpcServer, type UnaryHandlers } from './index.ts';
 import type * as grpc from '@grpc/grpc-js';
 
 type Held = { release: () => void; done: Promise<void> };
@@ -76,32 +76,32 @@ test('answers as the unary call does: response, malformed request, handler bug, 
   }
 });
 
-test('a method the server does not have: ERR_HANDLER_NOT_FOUND', async () => {
+/** A fresh server and a multiplexed client of it for `body`; both are gone afterwards. */
+async function withMultiplexedClient(body: (mux: RpcClient<typeof MetaService>) => Promise<void>): Promise<void> {
   const { address, server } = await start();
   const mux = new RpcClient(MetaService, address, { multiplexed: true });
   try {
-    const r = await mux.call('drop_app', { app_name: 'x', options: { success_if_not_exist: false, reserve_seconds: 0 } }, 5000);
-    assert.equal(r.ok ? r.res : r.err, 'ERR_HANDLER_NOT_FOUND');
+    await body(mux);
   } finally {
     mux.close();
     server.forceShutdown();
   }
-});
+}
 
-test('deadline: ERR_TIMEOUT, and the late answer is dropped', async () => {
-  const { address, server } = await start();
-  const mux = new RpcClient(MetaService, address, { multiplexed: true });
-  try {
+test('a method the server does not have: ERR_HANDLER_NOT_FOUND', () =>
+  withMultiplexedClient(async (mux) => {
+    const r = await mux.call('drop_app', { app_name: 'x', options: { success_if_not_exist: false, reserve_seconds: 0 } }, 5000);
+    assert.equal(r.ok ? r.res : r.err, 'ERR_HANDLER_NOT_FOUND');
+  }));
+
+test('deadline: ERR_TIMEOUT, and the late answer is dropped', () =>
+  withMultiplexedClient(async (mux) => {
     const h = hold('slow');
     const r = await mux.call('create_app', createApp('hold:slow'), 200);
     assert.is(r.ok ? r.res.err : r.err, 'ERR_TIMEOUT');
     h.release();
     assert.equal(await mux.call('create_app', createApp('after'), 5000), { ok: true, res: { err: 'ERR_OK', hint: '', appid: 5 } });
-  } finally {
-    mux.close();
-    server.forceShutdown();
-  }
-});
+  }));
 
 test('server down, killed with calls in flight, back again: ERR_NETWORK_FAILURE, then a new stream', async () => {
   const first = await start();
@@ -138,10 +138,7 @@ test('a graceful shutdown ends the open streams instead of waiting for them; clo
   const mux = new RpcClient(MetaService, address, { multiplexed: true });
   assert.is((await mux.call('create_app', createApp('x'), 5000)).ok, true);
   const began = Date.now();
-  await new Promise<void>((resolve) => {
-    closeCallStreams(server);
-    server.tryShutdown(() => resolve());
-  });
+  await shutdownRpcServer(server);
   assert.ok(Date.now() - began < 2000, `shutdown took ${Date.now() - began} ms`);
   const other = await start();
   const closing = new RpcClient(MetaService, other.address, { multiplexed: true });

@@ -25,8 +25,9 @@ let root: string;
 type Child = { exit: Promise<number | null>; stdout: () => string; stderr: () => string; kill: (s: NodeJS.Signals) => void };
 
 const running = new Set<ReturnType<typeof spawn>>();
+const killChildren = () => running.forEach((c) => c.kill('SIGKILL'));
 // If this process dies early, take the children along (they would poll a dead meta forever).
-process.once('exit', () => running.forEach((c) => c.kill('SIGKILL')));
+process.once('exit', killChildren);
 
 function run(args: string[]): Child {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -158,7 +159,7 @@ test('SIGKILL keeps acked writes; SIGTERM exits 0', async () => {
     meta.stop();
     // A failed check leaves the child running, and its pipes would keep this process alive until
     // the runner's timeout (120 s in stop 16's CI) instead of reporting the failure at once.
-    running.forEach((c) => c.kill('SIGKILL'));
+    killChildren();
   }
 });
 

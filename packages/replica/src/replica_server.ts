@@ -2,9 +2,8 @@
 // tests. The gRPC port is bound before any replica dir is touched, so a second server started by
 // mistake on the same config stops at ERR_ADDRESS_ALREADY_USED and never opens the data.
 
-import type * as grpc from '@grpc/grpc-js';
 import type { ErrorCode, NodeAddress, ReplicaInfo } from '../../proto/src/index.ts';
-import { closeCallStreams, ReplicaService, startRpcServer } from '../../proto/src/index.ts';
+import { ReplicaService, shutdownRpcServer, startRpcServer } from '../../proto/src/index.ts';
 import type { FailPoints } from './fail_points.ts';
 import { type Log, stdoutLog } from './logger.ts';
 import { DataDirLockedError } from './replica_dirs.ts';
@@ -53,6 +52,9 @@ export type ReplicaServerHandle = {
   syncNow(): Promise<void>;
 };
 
+/** A graceful gRPC shutdown is forced after this long (a learn stream would otherwise hold it open). */
+const GRACEFUL_SHUTDOWN_MS = 1000;
+
 /** A start failure an operator can act on; `err` is the code, the message says what to do. */
 export class ReplicaServerStartError extends Error {
   readonly err: ErrorCode;
@@ -86,7 +88,7 @@ export async function startReplicaServer(options: ReplicaServerOptions): Promise
   try {
     await stub.load();
   } catch (e) {
-    await _shutdown(bound.server);
+    await shutdownRpcServer(bound.server, GRACEFUL_SHUTDOWN_MS);
     await stub.stop({ closeConnections: true });
     if (e instanceof DataDirLockedError) throw new ReplicaServerStartError('ERR_INVALID_STATE', e.message);
     const detail = e instanceof Error ? e.message : String(e);
@@ -98,7 +100,7 @@ export async function startReplicaServer(options: ReplicaServerOptions): Promise
   let stopping: Promise<void> | undefined;
   const stopAll = (graceful: boolean) =>
     (stopping ??= (async () => {
-      if (graceful) await _shutdown(bound.server);
+      if (graceful) await shutdownRpcServer(bound.server, GRACEFUL_SHUTDOWN_MS);
       await stub.stop({ closeConnections: graceful });
       log(`replica server ${options.address} stopped`);
     })());
@@ -111,17 +113,3 @@ export async function startReplicaServer(options: ReplicaServerOptions): Promise
   };
 }
 
-/** Graceful shutdown, forced after a second (a learn stream would otherwise hold it open). */
-function _shutdown(server: grpc.Server): Promise<void> {
-  return new Promise((resolve) => {
-    const force = setTimeout(() => {
-      server.forceShutdown();
-      resolve();
-    }, 1000);
-    closeCallStreams(server); // peers keep theirs open for good (packages/proto/src/rpc.ts)
-    server.tryShutdown(() => {
-      clearTimeout(force);
-      resolve();
-    });
-  });
-}
