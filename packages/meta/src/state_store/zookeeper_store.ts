@@ -30,9 +30,22 @@ export type ZookeeperStoreOptions = {
   onConnectionChange?: (connected: boolean, detail: string) => void;
 };
 
+/** Wake-ups with nothing to read the addon tolerates before closing the session: never, in practice. */
+const ADDON_NO_RESPONSE_LIMIT = 2 ** 31 - 1;
+
 export async function connectZookeeperStore(options: ZookeeperStoreOptions): Promise<ZookeeperStore> {
   const ZooKeeper = require('zookeeper');
-  const client: ZkClient = new ZooKeeper({ connect: options.hostsList, timeout: options.timeoutMs, debug_level: 0, host_order_deterministic: true });
+  // response_counter_limit: the addon closes the session itself, as if expired, after 10 wake-ups in
+  // a row with nothing to read (node-zk.cpp, zk_io_cb), which a ZooKeeper that is still starting can
+  // cause; a fresh-clone CI run lost its session 1.7 s into a 5 s timeout that way. Whether the
+  // session is gone is decided below (the server says so, or no connection for timeout_ms).
+  const client: ZkClient = new ZooKeeper({
+    connect: options.hostsList,
+    timeout: options.timeoutMs,
+    debug_level: 0,
+    host_order_deterministic: true,
+    response_counter_limit: ADDON_NO_RESPONSE_LIMIT,
+  });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       try {
