@@ -19,7 +19,8 @@ import type { MetaConfig } from '../../packages/meta/src/config.ts';
 import { MetaServiceCore } from '../../packages/meta/src/server/meta_service.ts';
 import { MemoryStateStore } from '../../packages/meta/src/state_store/memory_store.ts';
 import { type Gpid, MetaService, type PartitionConfiguration, partitionMembers, ReplicaService, RpcClient, startRpcServer } from '../../packages/proto/src/index.ts';
-import { randomPort, waitFor } from '../../packages/replica/src/_test_cluster.ts';
+import { waitFor } from '../../packages/replica/src/_test_cluster.ts';
+import { randomPort } from '../support/ports.ts';
 import { type ReplicaServerHandle, ReplicaServerStartError, startReplicaServer } from '../../packages/replica/src/replica_server.ts';
 
 const ROWS = 60;

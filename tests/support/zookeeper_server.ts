@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomPort } from './ports.ts';
 
 const JARS = ['zookeeper', 'zookeeper-jute', 'slf4j-api', 'slf4j-simple', 'netty-all', 'metrics-core', 'commons-cli', 'commons-io'];
 
@@ -33,9 +34,8 @@ export async function startPrivateZookeeper(): Promise<PrivateZookeeper> {
   const classpath = JARS.map((j) => `/usr/share/java/${j}.jar`).filter(existsSync).join(':');
   if (!existsSync('/usr/share/java/zookeeper.jar')) throw new Error('ZooKeeper is not installed: run ./run.sh install');
   const dir = mkdtempSync(join(tmpdir(), 'pegasus-ts-zk-'));
-  // Above Linux's ephemeral range (32768-60999): while the server restarts its port is free, and an
-  // outgoing connection of another test (or a port-0 test server) must not take it meanwhile.
-  const port = 61000 + Math.floor(Math.random() * 4000);
+  // Not an ephemeral port: while the server restarts, its port is free for a moment.
+  const port = randomPort();
   writeFileSync(join(dir, 'zoo.cfg'), `tickTime=2000\ndataDir=${dir}/data\nclientPort=${port}\nclientPortAddress=127.0.0.1\nadmin.enableServer=false\n4lw.commands.whitelist=ruok,srvr\n`);
   const launch = async (): Promise<ChildProcess> => {
     const child = spawn('java', ['-Xmx256m', '-cp', classpath, 'org.apache.zookeeper.server.ZooKeeperServerMain', join(dir, 'zoo.cfg')], { stdio: 'ignore' });

@@ -6,6 +6,7 @@ import { rmSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { randomPort } from '../../../tests/support/ports.ts';
 import type { ClientWriteResponse, Gpid, NodeAddress, PartitionDigestResponse, ReplicaServiceDefinition } from '../../proto/src/index.ts';
 import { ReplicaService, RpcClient } from '../../proto/src/index.ts';
 import { FakeMeta } from './_fake_meta.ts';
@@ -15,16 +16,6 @@ import { type ReplicaServerHandle, type ReplicaServerOptions, ReplicaServerStart
 const encoder = new TextEncoder();
 export const bytes = (s: string): Uint8Array => encoder.encode(s);
 export const text = (b: Uint8Array): string => new TextDecoder().decode(b);
-
-/**
- * A listen port for a test server: above Linux's default ephemeral range (32768-60999), where the
- * kernel picks the local ports of outgoing connections, so a client socket of this or a parallel
- * test never holds it. A server started as a child process exits when its port is taken, and a
- * test cannot retry that as startServer does.
- */
-export function randomPort(): number {
-  return 61000 + Math.floor(Math.random() * 4500);
-}
 
 /** Polls `probe` until it returns true; on timeout throws with the last value it described. */
 export async function waitFor(what: string, probe: () => Promise<boolean | string> | boolean | string, timeoutMs = 10000): Promise<void> {

@@ -17,7 +17,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ReplicaService, RpcClient } from '../../proto/src/index.ts';
 import { FakeMeta } from './_fake_meta.ts';
-import { bytes, randomPort, waitFor } from './_test_cluster.ts';
+import { randomPort } from '../../../tests/support/ports.ts';
+import { bytes, waitFor } from './_test_cluster.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const MAIN = path.join(HERE, 'main.ts');

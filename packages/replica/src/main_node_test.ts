@@ -17,7 +17,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ReplicaService, RpcClient } from '../../proto/src/index.ts';
 import { FakeMeta } from './_fake_meta.ts';
-import { bytes, randomPort, text, waitFor } from './_test_cluster.ts';
+import { randomPort } from '../../../tests/support/ports.ts';
+import { bytes, text, waitFor } from './_test_cluster.ts';
 
 const MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), 'main.ts');
 let root: string;

@@ -37,7 +37,7 @@ export async function connectZookeeperStore(options: ZookeeperStoreOptions): Pro
   const ZooKeeper = require('zookeeper');
   // response_counter_limit: the addon closes the session itself, as if expired, after 10 wake-ups in
   // a row with nothing to read (node-zk.cpp, zk_io_cb), which a ZooKeeper that is still starting can
-  // cause; a fresh-clone CI run lost its session 1.7 s into a 5 s timeout that way. Whether the
+  // cause (the likely reason a fresh-clone CI run lost its session 1.7 s into a 5 s timeout). Whether the
   // session is gone is decided below (the server says so, or no connection for timeout_ms).
   const client: ZkClient = new ZooKeeper({
     connect: options.hostsList,
