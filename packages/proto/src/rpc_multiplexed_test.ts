@@ -9,6 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MetaService, RpcClient, shutdownRpcServer, startRpcServer, type UnaryHandlers } from './index.ts';
 import type * as grpc from '@grpc/grpc-js';
+import { randomPort } from '../../../tests/support/ports.ts';
 
 type Held = { release: () => void; done: Promise<void> };
 const held = new Map<string, Held>();
@@ -37,9 +38,13 @@ const handlers: UnaryHandlers<typeof MetaService> = {
 
 const createApp = (app_name: string) => ({ app_name, options: { app_type: 'pegasus', partition_count: 1, replica_count: 1, success_if_exist: false, envs: {} } });
 
+/**
+ * A server on `port`, or on a random port above the ephemeral range (ports.ts): the restart test
+ * binds the same port again, which an outgoing connection must not have taken meanwhile.
+ */
 async function start(port?: number): Promise<{ address: string; server: grpc.Server }> {
   for (let attempt = 0; attempt < 20; attempt++) {
-    const address = `127.0.0.1:${port ?? 40000 + Math.floor(Math.random() * 20000)}`;
+    const address = `127.0.0.1:${port ?? randomPort()}`;
     const bound = await startRpcServer(MetaService, handlers, address, () => {});
     if (bound.ok) return { address, server: bound.server };
     if (port !== undefined) await new Promise((r) => setTimeout(r, 100));
