@@ -209,6 +209,25 @@ role_port() { [ "$1" = meta ] && echo $((META_PORT_BASE + $2)) || echo $((REPLIC
 
 port_open() { (exec 3<>/dev/tcp/$LOCAL_IP/$1) 2>/dev/null; }
 
+# The onebox listens on ports inside Linux's default ephemeral range (32768-60999), from which the
+# kernel also takes the local port of every outgoing connection. So one of the onebox's own
+# connections (a replica server retrying a meta that is not up yet, this script's port checks)
+# can hold 34802 at the moment replica@2 binds it: a fresh-clone CI run failed that way
+# (2026-12-04). Where we may (root on Linux), the servers' ports are added to
+# net.ipv4.ip_local_reserved_ports, which the kernel never hands out as ephemeral ports; listening
+# on them is unaffected. The list is only added to, and lasts until reboot.
+ONEBOX_PORTS_RESERVED=0
+reserve_onebox_ports() {
+  [ "$ONEBOX_PORTS_RESERVED" = 1 ] && return 0
+  ONEBOX_PORTS_RESERVED=1
+  local file=/proc/sys/net/ipv4/ip_local_reserved_ports
+  [ -w "$file" ] || return 0
+  local before ports="$((META_PORT_BASE + 1))-$((META_PORT_BASE + 9)),$((REPLICA_PORT_BASE + 1))-$((REPLICA_PORT_BASE + 9))"
+  before=$(cat "$file" 2>/dev/null) || return 0
+  echo "${before:+$before,}$ports" >"$file" 2>/dev/null || return 0
+  [ "$(cat "$file")" = "$before" ] || log "INFO: reserved ports $ports for the onebox (net.ipv4.ip_local_reserved_ports), so no outgoing connection takes them"
+}
+
 # Start one server and wait until it is up: a replica server once it listens, a meta server once it
 # has decided its mode (serving or recovery) or, with several metas, once it waits as a follower
 # behind the leader lock. A server that exits instead is reported with its error.
@@ -216,6 +235,7 @@ start_instance() {  # role index
   local role=$1 i=$2 dir="$ONEBOX/$1$2"
   [ -f "$dir/config.ini" ] || die "invalid ${role}_id $i: $dir/config.ini does not exist (start_onebox first)"
   if is_running "$dir/pid"; then log "INFO: $role@$i already running"; return 1; fi
+  reserve_onebox_ports
   local port; port=$(role_port "$role" "$i")
   port_open "$port" && die "port $port of $role@$i is already in use by another process"
   local offset=0
