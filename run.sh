@@ -212,8 +212,8 @@ port_open() { (exec 3<>/dev/tcp/$LOCAL_IP/$1) 2>/dev/null; }
 # The onebox listens on ports inside Linux's default ephemeral range (32768-60999), from which the
 # kernel also takes the local port of every outgoing connection. So one of the onebox's own
 # connections (a replica server retrying a meta that is not up yet, this script's port checks)
-# can hold 34802 at the moment replica@2 binds it: a fresh-clone CI run failed that way
-# (2026-12-04). Where we may (root on Linux), the servers' ports are added to
+# can hold 34802 at the moment replica@2 binds it (a fresh-clone CI run on 2026-12-04 failed
+# because replica@2 found 34802 in use; this is the likely holder, not a proven one). Where we may (root on Linux), the servers' ports are added to
 # net.ipv4.ip_local_reserved_ports, which the kernel never hands out as ephemeral ports; listening
 # on them is unaffected. The list is only added to, and lasts until reboot.
 ONEBOX_PORTS_RESERVED=0
