@@ -116,7 +116,16 @@ test('a server back with its data dir wiped serves no empty replica; it is taken
     const res = await client(pc.primary).call('client_write', { pid: pidOf(i), op: 'put', hash_key: key(i).hash, sort_key: key(i).sort, value: encode(`v${i}`) }, 2000);
     return res.ok ? res.res.err : res.err;
   };
-  await waitFor('both primaries to accept writes', async () => (await write(0)) === 'ERR_OK' && (await write(1)) === 'ERR_OK' || 'not yet');
+  // One probe row per partition: key0 and key1 both hash to partition 0, so probing them left
+  // partition 1's primary unchecked, and CI's first write to it (row 4) found it not yet serving.
+  const probes = Array.from({ length: PARTITIONS }, (_, p) => Array.from({ length: ROWS }, (_, i) => i).find((i) => pidOf(i).partition_index === p)!);
+  await waitFor('every primary to accept writes', async () => {
+    for (const i of probes) {
+      const err = await write(i);
+      if (err !== 'ERR_OK') return `row ${i} (partition ${pidOf(i).partition_index}): ${err}`;
+    }
+    return true;
+  });
   for (let i = 0; i < ROWS; i++) assert.is(await write(i), 'ERR_OK', `write ${i}`);
   await waitFor('every replica to hold the rows', wholeAndAgreeing);
 
